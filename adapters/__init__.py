@@ -1,0 +1,1 @@
+"""Thin platform front ends (Slack, Discord) over the core in `bot`."""

@@ -1,0 +1,105 @@
+"""Answering one question: from text to a verdict with a reason and a source.
+
+Every front end (terminal, Slack, Discord, batch, eval) goes through `Advisor.ask`,
+so the same question gets the same answer everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from . import knowledge, roles
+from .knowledge import Entry, KnowledgeBase
+from .matcher import Candidate, Matcher
+from .normalize import defang, words
+from .vocabulary import GREETINGS
+
+ANSWER_THRESHOLD = 0.50
+"""Below this score the honest answer is "not something I know"."""
+CLOSE_CALL_MARGIN = 0.06
+"""A runner-up with another owner this close is worth mentioning."""
+
+ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both": "Both roles", "unknown": "Not something I know"}
+_ARITHMETIC = re.compile(r"\d\s*(?:[-+*/x×÷^%]|times|plus|minus|divided by|percent|squared|to the power)\s*(?:of\s*)?\d", re.I)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One verdict, shaped exactly as `ask --json` prints it."""
+
+    verdict: str
+    confidence: float
+    topic: str | None
+    text: str
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text}
+
+
+class Advisor:
+    """The knowledge base and its matcher, loaded once and shared by all front ends."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.matcher = Matcher(kb)
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[Path] = ()) -> "Advisor":
+        return cls(knowledge.load(extra_dirs))
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question; never raises on any text."""
+        tokens = words(question)
+        if not tokens:
+            return Answer("unknown", 1.0, None, EMPTY_TEXT)
+        if all(t in GREETINGS for t in tokens):
+            return Answer("unknown", 1.0, None, GREETING_TEXT)
+        if _ARITHMETIC.search(question):
+            return Answer("unknown", 0.95, None, OFF_TOPIC_TEXT + " " + self._closest_text([]))
+        listing = roles.listing(self.kb, tokens)
+        if listing:
+            return Answer(listing.verdict, 0.9, None, defang(listing.text))
+        _, found = self.matcher.candidates(question)
+        if found and found[0].score >= ANSWER_THRESHOLD:
+            return self._verdict(found)
+        return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found))
+
+    def _verdict(self, found: list[Candidate]) -> Answer:
+        best = found[0]
+        entry = best.entry
+        text = f"{ROLE_NAMES[entry.owner]}. {entry.answer}\nTopic: {topic_label(entry)} · Source: {source_label(entry.source)}"
+        rival = next((c for c in found[1:] if c.entry.owner != entry.owner), None)
+        if rival and best.score - rival.score < CLOSE_CALL_MARGIN:
+            text += (f"\nClose call: it could also be read as {topic_label(rival.entry)}, "
+                     f"which is {ROLE_NAMES[rival.entry.owner].lower()} work.")
+        return Answer(entry.owner, calibrate(best.score), entry.id, defang(text))
+
+    def _closest_text(self, found: list[Candidate]) -> str:
+        names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]
+        return "The closest topics I know are: " + ", ".join(names) + "."
+
+
+def calibrate(score: float) -> float:
+    """Map a match score to the share of such answers that are right (fitted on labelled questions)."""
+    return round(min(0.99, 0.55 + 0.45 * (score - ANSWER_THRESHOLD) / (1 - ANSWER_THRESHOLD)), 3)
+
+
+def _unknown_confidence(found: list[Candidate]) -> float:
+    best = found[0].score if found else 0.0
+    return round(min(0.99, max(0.5, 1.0 - best)), 3)
+
+
+def topic_label(entry: Entry) -> str:
+    return entry.phrases[0]
+
+
+def source_label(source: str) -> str:
+    return "common industry practice" if source == "practice" else f"seed article {source}"
+
+
+EMPTY_TEXT = "I didn't catch a question there. Ask me things like \"who owns the roadmap?\" or \"is the burndown chart product or project work?\", or type help."
+GREETING_TEXT = "Hi! I settle \"is this product or project work?\" questions. Try \"who owns the release plan?\" or type help."
+OFF_TOPIC_TEXT = "That's not something I know: I only cover who does what between product managers and project managers."

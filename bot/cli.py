@@ -1,0 +1,151 @@
+"""The `rolecall` command line: ask, chat, kb check, eval.
+
+Its JSON outputs are contracts that outside scripts read (see DESIGN.md); keep
+their shapes, add fields only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from .advisor import Advisor
+from .knowledge import KnowledgeError
+
+MAX_BATCH_LINE_BYTES = 1_000_000
+"""A batch line longer than this is read in full but only its start is considered."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KnowledgeError as exc:
+        print(f"rolecall: knowledge base error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rolecall",
+        description="Settle 'is this product or project work?' debates: who owns what between product and project managers.",
+    )
+    parser.set_defaults(run=lambda _args: _cmd_chat(parser.parse_args(["chat"])))
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question (or a file of them with --batch)",
+                         description="Answer 'who owns X?' questions with a verdict: product, project, both or unknown.")
+    ask.add_argument("question", nargs="*", help="the question, e.g. who owns the roadmap?")
+    ask.add_argument("--batch", metavar="FILE", help="answer one question per line of FILE ('-' for stdin)")
+    ask.add_argument("--json", action="store_true", help="print JSON: {verdict, confidence, topic, text} (one object per line with --batch)")
+    _add_knowledge(ask)
+    ask.set_defaults(run=_cmd_ask)
+
+    chat = sub.add_parser("chat", help="talk to Rolecall in the terminal (the default)",
+                          description="The terminal chat. With --json and piped input: one message per line in, one reply object per line out.")
+    chat.add_argument("--json", action="store_true", help="print each reply as a JSON object")
+    chat.add_argument("--user", default=os.environ.get("USER", "you"), help="whose conversation this is (default: $USER)")
+    _add_knowledge(chat)
+    chat.set_defaults(run=_cmd_chat)
+
+    kb = sub.add_parser("kb", help="knowledge base tools", description="Knowledge base tools.")
+    kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND", required=True)
+    check = kb_sub.add_parser("check", help="validate the knowledge base and print a summary",
+                              description="Validate every knowledge file; errors name file, line and reason.")
+    _add_knowledge(check)
+    check.set_defaults(run=_cmd_kb_check)
+
+    evaluate = sub.add_parser("eval", help="score answer quality on a labelled question file",
+                              description="Score the bot on a YAML list of {id, q, verdict}: accuracy, confusion matrix, misses.")
+    evaluate.add_argument("file", help="labelled questions, e.g. ../shared/eval/dev.yaml")
+    evaluate.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when overall accuracy is below PCT")
+    evaluate.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    _add_knowledge(evaluate)
+    evaluate.set_defaults(run=_cmd_eval)
+    return parser
+
+
+def _add_knowledge(parser: argparse.ArgumentParser) -> None:
+    default = os.environ.get("ROLECALL_KNOWLEDGE")
+    parser.add_argument("--knowledge", metavar="DIR", action="append", default=[default] if default else [],
+                        help="add a folder of team knowledge YAML on top of the shipped files (or ROLECALL_KNOWLEDGE)")
+
+
+def _advisor(args: argparse.Namespace) -> Advisor:
+    return Advisor.load([Path(d) for d in args.knowledge])
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    advisor = _advisor(args)
+    if args.batch:
+        for line in _read_lines(args.batch):
+            _print_answer(advisor.ask(line), as_json=args.json)
+        return 0
+    question = " ".join(args.question)
+    if not question.strip():
+        print("rolecall ask: give a question, e.g. rolecall ask \"who owns the roadmap?\"", file=sys.stderr)
+        return 2
+    _print_answer(advisor.ask(question), as_json=args.json)
+    return 0
+
+
+def _print_answer(answer, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False), flush=False)
+    else:
+        print(answer.text)
+
+
+def _read_lines(source: str) -> Iterator[str]:
+    """Every input line, decoded leniently: bad bytes never cost a line or the run."""
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")
+    try:
+        for raw in stream:
+            yield raw[:MAX_BATCH_LINE_BYTES].rstrip(b"\r\n").decode("utf-8", errors="replace")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from .terminal import run_chat
+
+    return run_chat(_advisor(args), as_json=args.json, user=args.user)
+
+
+def _cmd_kb_check(args: argparse.Namespace) -> int:
+    from . import knowledge
+
+    kb = knowledge.load([Path(d) for d in args.knowledge])
+    summary = kb.summary()
+    files = len({e.file for e in kb.entries})
+    print(f"OK: {len(kb)} entries, {kb.phrase_count()} phrases in {files} files")
+    print("by owner: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["owner"].items())))
+    print("by kind:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kind"].items())))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, format_report, load_questions
+
+    report = evaluate(_advisor(args), load_questions(Path(args.file)))
+    print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else format_report(report))
+    if args.fail_under is not None and report.accuracy * 100 < args.fail_under:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

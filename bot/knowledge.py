@@ -1,0 +1,202 @@
+"""Loading and validating the knowledge base.
+
+The YAML is written by people who are not programmers, so every mistake must
+come back as "file, line: what is wrong", at load time, before the bot answers
+anyone with half a knowledge base.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+try:  # the C loader is several times faster; fall back where libyaml is missing
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+OWNERS = ("product", "project", "both")
+KINDS = (
+    "responsibility", "artifact", "tool", "metric", "skill", "certification",
+    "career", "method", "concept", "timeframe",
+)
+REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One topic the bot knows: who owns it, what people call it, and why."""
+
+    id: str
+    owner: str
+    kind: str
+    phrases: tuple[str, ...]
+    answer: str
+    source: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class KnowledgeError(Exception):
+    """A knowledge-base problem, located precisely enough to fix in an editor."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class KnowledgeBase:
+    """All entries, by id, in load order."""
+
+    def __init__(self, entries: Iterable[Entry]):
+        self.entries: list[Entry] = list(entries)
+        self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Counts per owner and per kind, for `rolecall kb check`."""
+        return {
+            "owner": dict(Counter(e.owner for e in self.entries)),
+            "kind": dict(Counter(e.kind for e in self.entries)),
+        }
+
+    def phrase_count(self) -> int:
+        return sum(len(e.phrases) for e in self.entries)
+
+
+def shipped_dir() -> Path:
+    """Where the installed package keeps its YAML files."""
+    return Path(str(resources.files("knowledge")))
+
+
+def load(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> KnowledgeBase:
+    """Load, validate and merge the shipped files and any team folders on top.
+
+    Raises KnowledgeError for the first problem found, so a broken edit never
+    produces a half-loaded bot.
+    """
+    files: list[Path] = []
+    if include_shipped:
+        files += sorted(shipped_dir().glob("*.yaml"))
+    for folder in extra_dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise KnowledgeError(str(folder), 0, "knowledge folder does not exist")
+        files += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    entries: list[Entry] = []
+    for path in files:
+        if path.name == "quiz.yaml":
+            continue
+        entries += parse_file(path)
+    check_consistency(entries)
+    return KnowledgeBase(entries)
+
+
+def parse_file(path: Path) -> list[Entry]:
+    """Parse one YAML file into entries, keeping each field's line number."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(name, 0, f"cannot read file: {exc}") from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise KnowledgeError(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if root is None:
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        raise KnowledgeError(name, _line(root), "the file must be a list of entries (each starting with '- id:')")
+    return [_entry(name, node) for node in root.value]
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _scalar(name: str, node: yaml.Node, key: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+        raise KnowledgeError(name, _line(node), f"'{key}' must be a non-empty text")
+    return str(node.value).strip()
+
+
+def _entry(name: str, node: yaml.Node) -> Entry:
+    if not isinstance(node, yaml.MappingNode):
+        raise KnowledgeError(name, _line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key not in REQUIRED:
+            raise KnowledgeError(name, _line(key_node), f"unknown key '{key}' (allowed: {', '.join(REQUIRED)})")
+        if key in fields:
+            raise KnowledgeError(name, _line(key_node), f"key '{key}' appears twice in one entry")
+        fields[key] = value_node
+    for key in REQUIRED:
+        if key not in fields:
+            raise KnowledgeError(name, _line(node), f"entry is missing '{key}'")
+    entry_id = _scalar(name, fields["id"], "id")
+    if not _ID.match(entry_id):
+        raise KnowledgeError(name, _line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes")
+    owner = _scalar(name, fields["owner"], "owner")
+    if owner not in OWNERS:
+        raise KnowledgeError(name, _line(fields["owner"]), f"owner '{owner}' must be one of: {', '.join(OWNERS)}")
+    kind = _scalar(name, fields["kind"], "kind")
+    if kind not in KINDS:
+        raise KnowledgeError(name, _line(fields["kind"]), f"kind '{kind}' must be one of: {', '.join(KINDS)}")
+    return Entry(
+        id=entry_id,
+        owner=owner,
+        kind=kind,
+        phrases=_phrases(name, fields["phrases"]),
+        answer=" ".join(_scalar(name, fields["answer"], "answer").split()),
+        source=_scalar(name, fields["source"], "source"),
+        file=name,
+        line=_line(node),
+    )
+
+
+def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise KnowledgeError(name, _line(node), "'phrases' must be a non-empty list")
+    return tuple(_scalar(name, item, "phrase").lower() for item in node.value)
+
+
+def check_consistency(entries: list[Entry]) -> None:
+    """Rules that span entries: unique ids, and no phrase claimed by two owners."""
+    from .matcher import phrase_key  # the matcher decides when two phrases are "the same"
+
+    ids: dict[str, Entry] = {}
+    phrase_owner: dict[str, tuple[str, Entry]] = {}
+    for entry in entries:
+        if entry.id in ids:
+            first = ids[entry.id]
+            raise KnowledgeError(entry.file, entry.line, f"duplicate id '{entry.id}' (first defined at {first.file}:{first.line})")
+        ids[entry.id] = entry
+        for phrase in entry.phrases:
+            key = phrase_key(phrase)
+            if not key:
+                raise KnowledgeError(entry.file, entry.line, f"phrase '{phrase}' in '{entry.id}' has no words")
+            seen = phrase_owner.get(key)
+            if seen and seen[0] != entry.owner:
+                other = seen[1]
+                raise KnowledgeError(
+                    entry.file, entry.line,
+                    f"phrase '{phrase}' is under owner '{entry.owner}' in '{entry.id}' and under '{other.owner}' "
+                    f"in '{other.id}' ({other.file}:{other.line})",
+                )
+            phrase_owner.setdefault(key, (entry.owner, entry))

@@ -1,0 +1,215 @@
+"""Fuzzy matching of a question to the knowledge base's topics.
+
+A question is reduced to topic words (see `vocabulary`), each word is mapped to
+a known word exactly, by stem, or by a small edit distance (typos), and every
+entry sharing a word is scored on two things:
+
+* phrase cover: how much of its best phrase the question contains, weighted by
+  how rare each word is in the knowledge base (IDF), so "churn" counts for more
+  than "plan";
+* question cover: how much of the question the entry explains. Words the
+  knowledge base has never seen ("dress code", "elevator") count heavily
+  against, which is what keeps "what's the dress code for the product launch
+  party?" from being answered as a product launch.
+
+The index is built once; answering touches only entries that share a word.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .knowledge import Entry, KnowledgeBase
+from .normalize import is_number, stem, words
+from .vocabulary import STOPWORDS
+
+STOP_WEIGHT = 0.15
+"""Weight of a question word inside a phrase ("product" in "product owner")."""
+UNSEEN_WEIGHT = 3.2
+"""Weight of a question word the knowledge base has never seen: strong evidence of an off-topic question."""
+ELSEWHERE_FACTOR = 0.55
+"""A known word the entry does not use counts for this share of its weight against the entry."""
+QUESTION_COVER_FLOOR = 0.3
+"""Part of the score owed to the phrase alone, however much else the question says."""
+
+
+def phrase_key(phrase: str) -> str:
+    """The identity of a phrase for duplicate checks: its stemmed words, in order."""
+    return " ".join(stem(w) for w in words(phrase))
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    entry: int
+    content: tuple[str, ...]
+    stops: tuple[str, ...]
+    weights: tuple[float, ...]
+    total: float
+
+
+@dataclass
+class Analysis:
+    """What the matcher made of a question: topic words known, fuzzy, and unseen."""
+
+    tokens: list[str]
+    known: dict[str, float] = field(default_factory=dict)
+    unseen: list[str] = field(default_factory=list)
+    stops: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+    phrase_cover: float
+    question_cover: float
+
+
+class Matcher:
+    """An index over the knowledge base's phrases, built once at start-up."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        entry_df: dict[str, int] = {}
+        parsed: list[tuple[int, list[str], list[str]]] = []
+        self._entry_vocab: list[frozenset[str]] = []
+        surface: dict[str, str] = {}
+        for index, entry in enumerate(kb.entries):
+            vocab: set[str] = set()
+            for phrase in entry.phrases:
+                raw = words(phrase)
+                tokens = [stem(w) for w in raw]
+                content = [t for t in tokens if t not in STOPWORDS and not is_number(t)]
+                stops = [t for t in tokens if t in STOPWORDS]
+                parsed.append((index, content, stops))
+                vocab.update(content)
+                for word, token in zip(raw, tokens):
+                    if token not in STOPWORDS and len(word) >= 4:
+                        surface.setdefault(word, token)
+                        surface.setdefault(token, token)
+            self._entry_vocab.append(frozenset(vocab))
+            for token in vocab:
+                entry_df[token] = entry_df.get(token, 0) + 1
+        count = max(len(kb.entries), 1)
+        self.idf: dict[str, float] = {t: math.log(1 + count / df) for t, df in entry_df.items()}
+        self._phrases: list[_Phrase] = []
+        self._postings: dict[str, list[int]] = {}
+        self._stop_postings: dict[str, list[int]] = {}
+        for index, content, stops in parsed:
+            weights = tuple(self.idf[t] for t in content)
+            phrase = _Phrase(index, tuple(content), tuple(stops), weights, sum(weights) + STOP_WEIGHT * len(stops))
+            pid = len(self._phrases)
+            self._phrases.append(phrase)
+            for token in set(content):
+                self._postings.setdefault(token, []).append(pid)
+            if not content:
+                for token in set(stops):
+                    self._stop_postings.setdefault(token, []).append(pid)
+        self._surface_words = list(surface)
+        self._surface = surface
+        self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
+
+    # -- question analysis -------------------------------------------------
+
+    def analyse(self, text: str) -> Analysis:
+        """Map the question's words to known stems, fuzzily where needed."""
+        raw = words(text)
+        tokens = [stem(w) for w in raw]
+        result = Analysis(tokens=tokens)
+        for i, (word, token) in enumerate(zip(raw, tokens)):
+            if token in STOPWORDS:
+                result.stops.add(token)
+                continue
+            if is_number(token) or not word.isalnum():
+                continue
+            if token in self.idf:
+                result.known[token] = max(result.known.get(token, 0.0), 1.0)
+                continue
+            joined = self._joined(raw, i)
+            if joined:
+                result.known[joined] = 1.0
+                continue
+            guess = self._fuzzy(word)
+            if guess:
+                result.known[guess[0]] = max(result.known.get(guess[0], 0.0), guess[1])
+            elif not (i > 0 and self._joined(raw, i - 1)):
+                result.unseen.append(token)
+        return result
+
+    def _joined(self, raw: list[str], i: int) -> str | None:
+        """'kick off' and 'road map' are the same words as 'kickoff' and 'roadmap'."""
+        if i + 1 >= len(raw):
+            return None
+        token = stem(raw[i] + raw[i + 1])
+        return token if token in self.idf else None
+
+    def _fuzzy_uncached(self, word: str) -> tuple[str, float] | None:
+        """The closest known word within one edit (two for long words), or None."""
+        if len(word) < 5 or not word.isalpha():
+            return None
+        allowed = 1 if len(word) < 9 else 2
+        found = process.extractOne(word, self._surface_words, scorer=OSA.distance, score_cutoff=allowed)
+        if not found:
+            return None
+        return self._surface[found[0]], 1.0 - 0.12 * found[1]
+
+    # -- scoring -----------------------------------------------------------
+
+    def candidates(self, text: str, limit: int = 5) -> tuple[Analysis, list[Candidate]]:
+        """The best-scoring entries for a question, best first, at most one per entry."""
+        query = self.analyse(text)
+        best: dict[int, float] = {}
+        for token in query.known:
+            for pid in self._postings.get(token, ()):
+                phrase = self._phrases[pid]
+                cover = self._phrase_cover(phrase, query)
+                if cover > best.get(phrase.entry, 0.0):
+                    best[phrase.entry] = cover
+        for pid in self._stop_only_phrases(query):
+            entry = self._phrases[pid].entry
+            best[entry] = max(best.get(entry, 0.0), 1.0)
+        scored = []
+        for index, cover in best.items():
+            question = self._question_cover(index, query)
+            score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
+            scored.append(Candidate(self.kb.entries[index], score, cover, question))
+        scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
+        return query, scored[:limit]
+
+    def _phrase_cover(self, phrase: _Phrase, query: Analysis) -> float:
+        got = sum(w * query.known.get(t, 0.0) for t, w in zip(phrase.content, phrase.weights))
+        got += STOP_WEIGHT * sum(1 for t in phrase.stops if t in query.stops)
+        return got / phrase.total if phrase.total else 0.0
+
+    def _question_cover(self, index: int, query: Analysis) -> float:
+        vocab = self._entry_vocab[index]
+        explained = other = 0.0
+        for token, sim in query.known.items():
+            weight = self.idf[token]
+            if token in vocab:
+                explained += weight * sim
+            else:
+                other += weight * ELSEWHERE_FACTOR
+        total = explained + other + UNSEEN_WEIGHT * len(query.unseen)
+        return explained / total if total else 1.0
+
+    def _stop_only_phrases(self, query: Analysis) -> list[int]:
+        """Phrases made only of framing words ("product owner") must appear as written."""
+        if not query.stops:
+            return []
+        found = []
+        seq = " ".join(query.tokens)
+        seen: set[int] = set()
+        for token in query.stops:
+            for pid in self._stop_postings.get(token, ()):
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                if f" {' '.join(self._phrases[pid].stops)} " in f" {seq} ":
+                    found.append(pid)
+        return found

@@ -1,0 +1,101 @@
+"""Questions about the roles themselves rather than about one topic.
+
+"What skills does a project manager need?" has no single owner-topic to match:
+the answer is every skill entry of that role. These lists are built from the
+knowledge base by kind and owner, so they grow with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .knowledge import Entry, KnowledgeBase
+from .vocabulary import ROLE_PRODUCT, ROLE_PROJECT, STOPWORDS
+
+KIND_WORDS: dict[str, str] = {
+    **dict.fromkeys(["skill", "skills", "skillset", "strengths", "traits", "qualities", "competencies"], "skill"),
+    **dict.fromkeys(["metric", "metrics", "kpi", "kpis", "measures", "measured", "judged", "numbers"], "metric"),
+    **dict.fromkeys(["tool", "tools", "software", "apps", "toolkit", "stack"], "tool"),
+    **dict.fromkeys(["certification", "certifications", "cert", "certs", "certificate", "certificates", "credentials", "qualification", "qualifications"], "certification"),
+    **dict.fromkeys(["career", "careers", "path", "ladder", "progression", "promotion", "grow", "growth", "titles"], "career"),
+    **dict.fromkeys(["responsibilities", "duties", "do", "does", "role", "job"], "responsibility"),
+    **dict.fromkeys(["artifacts", "artefacts", "deliverables", "documents", "docs", "outputs"], "artifact"),
+    **dict.fromkeys(["methods", "methodologies", "methodology", "frameworks", "approaches", "processes"], "method"),
+}
+_FILLER = frozenset(
+    "list typical typically main key common commonly usual use uses used track tracks need needs "
+    "require required requires good best top important become becoming learn get typical manager managers "
+    "management mgmt pm pms role roles path".split()
+)
+_DIFFERENCE = frozenset("difference differences differ different compare comparison versus vs distinguish".split())
+_KIND_TITLES = {
+    "skill": "skills", "metric": "metrics", "tool": "tools", "certification": "certifications",
+    "career": "career path", "responsibility": "responsibilities", "artifact": "artifacts", "method": "methods",
+}
+_ROLE_ENTRY = {"product": "role-product-manager", "project": "role-project-manager", "both": "role-difference"}
+
+
+@dataclass(frozen=True)
+class Listing:
+    verdict: str
+    text: str
+
+
+def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
+    """A role-level answer when the question names a role and a kind but no topic."""
+    product = any(t in ROLE_PRODUCT for t in tokens)
+    project = any(t in ROLE_PROJECT for t in tokens)
+    if not (product or project):
+        return None
+    kinds = [KIND_WORDS[t] for t in tokens if t in KIND_WORDS]
+    rest = [t for t in tokens if t not in STOPWORDS and t not in KIND_WORDS and t not in _FILLER and t not in _DIFFERENCE]
+    if rest:
+        return None
+    if product and project:
+        if any(t in _DIFFERENCE for t in tokens) or not kinds:
+            return _describe(kb, "both")
+        return None  # "skills of product and project managers?" is about the shared skills: leave it to the matcher
+    role = "product" if product else "project"
+    kind = next((k for k in kinds if k != "responsibility"), kinds[0] if kinds else None)
+    if kind is None:
+        return None
+    if kind == "responsibility":
+        return _describe(kb, role)
+    return _list_kind(kb, role, kind)
+
+
+def _describe(kb: KnowledgeBase, role: str) -> Listing | None:
+    entry = kb.by_id.get(_ROLE_ENTRY[role])
+    if entry is None:
+        return None
+    text = entry.answer
+    if role != "both":
+        duties = _names(kb, role, "responsibility", limit=8)
+        if duties:
+            text += f"\nTypical responsibilities: {duties}."
+    return Listing(entry.owner, text)
+
+
+def _list_kind(kb: KnowledgeBase, role: str, kind: str) -> Listing | None:
+    own = _names(kb, role, kind, limit=12)
+    if not own:
+        return None
+    title = "Product manager" if role == "product" else "Project manager"
+    text = f"{title} {_KIND_TITLES[kind]}: {own}."
+    shared = _names(kb, "both", kind, limit=6)
+    if shared:
+        text += f"\nShared with the other role: {shared}."
+    text += f"\nAsk \"who owns <one of these>?\" for the reasoning behind any of them."
+    return Listing(role, text)
+
+
+def _names(kb: KnowledgeBase, owner: str, kind: str, *, limit: int) -> str:
+    entries = [e for e in kb.entries if e.owner == owner and e.kind == kind and not e.id.startswith("role-")]
+    return ", ".join(e.phrases[0] for e in entries[:limit])
+
+
+def examples(kb: KnowledgeBase, count: int = 3) -> list[Entry]:
+    """A few well-known topics to suggest when a question matched nothing at all."""
+    wanted = ("product-roadmap", "burndown-chart", "stakeholder-management", "gantt-chart", "user-stories")
+    found = [kb.by_id[i] for i in wanted if i in kb.by_id]
+    return (found or kb.entries)[:count]

@@ -1,0 +1,58 @@
+"""The terminal front end: a REPL for people, a line protocol for scripts.
+
+It is an adapter like Slack and Discord: it turns lines into `Message`s and
+prints `Reply`s, nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .advisor import Advisor
+from .conversation import Conversation
+from .messages import Message, Reply
+
+_BYE = {"quit", "exit", "bye", ":q", "/quit", "/exit"}
+_BANNER = "Rolecall: ask who owns what between product and project managers. Type help, or quit to leave."
+
+
+def run_chat(advisor: Advisor, *, as_json: bool, user: str) -> int:
+    """Chat until end of input (or quit, on a terminal)."""
+    conversation = Conversation(advisor)
+    interactive = sys.stdin.isatty() and not as_json
+    if interactive:
+        return _repl(conversation, user)
+    for raw in sys.stdin.buffer:
+        text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+        reply = conversation.handle(Message(text=text, user=user))
+        if as_json:
+            print(json.dumps(reply.as_json(), ensure_ascii=False), flush=True)
+        else:
+            print(render(reply), flush=True)
+    return 0
+
+
+def _repl(conversation: Conversation, user: str) -> int:
+    try:
+        import readline  # noqa: F401  (line editing and history, where available)
+    except ImportError:  # pragma: no cover
+        pass
+    print(_BANNER)
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text.strip().lower() in _BYE:
+            return 0
+        print(render(conversation.handle(Message(text=text, user=user))))
+
+
+def render(reply: Reply) -> str:
+    """Plain text for a person at a terminal, with numbered choices."""
+    lines = [reply.text]
+    for number, choice in enumerate(reply.choices, 1):
+        lines.append(f"  {number}. {choice.label}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,45 @@
+"""Words that frame a question rather than name its topic.
+
+"Who owns the burndown chart, PdM or PjM?" is about *burndown chart*; every
+other word is scaffolding. These sets are applied to questions and to the
+knowledge base's phrases alike, so both sides are reduced to topic words.
+"""
+
+from __future__ import annotations
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a an the of for to in on at by with from into onto about as and or nor but if then than so
+    also just only some any all both either neither each every other another such same own
+    is are was were be been being am isnt arent wasnt werent im ive id youre theyre were weve
+    do does did doing done dont doesnt didnt has have had having hasnt havent
+    will would shall should can could may might must wont wouldnt shouldnt cant couldnt
+    i me my mine we us our ours you your yours he him his she her they them their theirs it its
+    this that these those there here thats theres heres
+    who whom whose whos what whats which when where why how hows whod wholl
+    owns owner owned owning ownership responsible responsibility accountable accountability
+    job jobs duty duties thing things stuff question questions role roles person people someone
+    somebody anyone anybody one ones side task tasks work works working
+    handle handles handled handling deal deals dealing take takes taking takes care charge
+    decide decides deciding decided decision call make makes making made
+    supposed meant expected usually typically normally generally actually really basically
+    exactly probably officially ultimately even still yet already now currently today right
+    hey hi hello please pls thanks thank rolecall bot guys folks team teams
+    need needs needed get gets getting got go goes going went look looks looking
+    ask asking asked tell telling answer answering sort sorting
+    yes no not okay ok well like kind kinda sorta lot lots much many more most very quite too
+    new our current next last first second
+    product project products projects manager managers management mgr mgmt pm pms pdm pdms pjm pjms
+    vs versus between over under up down out off again
+    """.split()
+)
+"""Never topic words. Role words are here too: the role is the answer, not the topic."""
+
+ROLE_PRODUCT: frozenset[str] = frozenset({"product", "products", "pdm", "pdms", "productmanager"})
+ROLE_PROJECT: frozenset[str] = frozenset({"project", "projects", "pjm", "pjms", "projectmanager"})
+
+GREETINGS: frozenset[str] = frozenset(
+    "hi hello hey hiya howdy yo morning afternoon evening good thanks thank cheers ta bye goodbye "
+    "night all everyone folks team guys there rolecall bot ok okay cool great nice awesome lol".split()
+)
+"""A message made only of these is small talk, not a question."""
