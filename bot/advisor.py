@@ -15,10 +15,12 @@ from . import knowledge, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Candidate, Matcher
 from .normalize import defang, words
-from .vocabulary import GREETINGS
+from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
-ANSWER_THRESHOLD = 0.50
+ANSWER_THRESHOLD = 0.45
 """Below this score the honest answer is "not something I know"."""
+FACT_QUESTION_THRESHOLD = 0.80
+""""What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
 CLOSE_CALL_MARGIN = 0.06
 """A runner-up with another owner this close is worth mentioning."""
 
@@ -63,7 +65,7 @@ class Advisor:
         if listing:
             return Answer(listing.verdict, 0.9, None, defang(listing.text))
         _, found = self.matcher.candidates(question)
-        if found and found[0].score >= ANSWER_THRESHOLD:
+        if found and found[0].score >= _threshold(tokens):
             return self._verdict(found)
         return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found))
 
@@ -80,6 +82,11 @@ class Advisor:
     def _closest_text(self, found: list[Candidate]) -> str:
         names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]
         return "The closest topics I know are: " + ", ".join(names) + "."
+
+
+def _threshold(tokens: list[str]) -> float:
+    asks_fact = tokens[0] in FACTUAL_OPENERS and not any(t in OWNERSHIP_CUES for t in tokens)
+    return FACT_QUESTION_THRESHOLD if asks_fact else ANSWER_THRESHOLD
 
 
 def calibrate(score: float) -> float:

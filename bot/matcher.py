@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .normalize import is_number, stem, words
-from .vocabulary import STOPWORDS
+from .vocabulary import PARTICLES, STOPWORDS
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
@@ -36,6 +36,8 @@ ELSEWHERE_FACTOR = 0.55
 """A known word the entry does not use counts for this share of its weight against the entry."""
 QUESTION_COVER_FLOOR = 0.3
 """Part of the score owed to the phrase alone, however much else the question says."""
+SCATTERED_FACTOR = 0.93
+"""A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
 
 
 def phrase_key(phrase: str) -> str:
@@ -50,6 +52,8 @@ class _Phrase:
     stops: tuple[str, ...]
     weights: tuple[float, ...]
     total: float
+    seq: str
+    """All the phrase's stems in order, padded with spaces, to test whether the question has it verbatim."""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Analysis:
     """What the matcher made of a question: topic words known, fuzzy, and unseen."""
 
     tokens: list[str]
+    seq: str = ""
+    """The question's stems in order, typos replaced by the word they meant, padded with spaces."""
     known: dict[str, float] = field(default_factory=dict)
     unseen: list[str] = field(default_factory=list)
     stops: set[str] = field(default_factory=set)
@@ -76,7 +82,7 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         entry_df: dict[str, int] = {}
-        parsed: list[tuple[int, list[str], list[str]]] = []
+        parsed: list[tuple[int, list[str], list[str], list[str]]] = []
         self._entry_vocab: list[frozenset[str]] = []
         surface: dict[str, str] = {}
         for index, entry in enumerate(kb.entries):
@@ -86,7 +92,7 @@ class Matcher:
                 tokens = [stem(w) for w in raw]
                 content = [t for t in tokens if t not in STOPWORDS and not is_number(t)]
                 stops = [t for t in tokens if t in STOPWORDS]
-                parsed.append((index, content, stops))
+                parsed.append((index, tokens, content, stops))
                 vocab.update(content)
                 for word, token in zip(raw, tokens):
                     if token not in STOPWORDS and len(word) >= 4:
@@ -97,12 +103,14 @@ class Matcher:
                 entry_df[token] = entry_df.get(token, 0) + 1
         count = max(len(kb.entries), 1)
         self.idf: dict[str, float] = {t: math.log(1 + count / df) for t, df in entry_df.items()}
+        self._df = entry_df
         self._phrases: list[_Phrase] = []
         self._postings: dict[str, list[int]] = {}
         self._stop_postings: dict[str, list[int]] = {}
-        for index, content, stops in parsed:
+        for index, tokens, content, stops in parsed:
             weights = tuple(self.idf[t] for t in content)
-            phrase = _Phrase(index, tuple(content), tuple(stops), weights, sum(weights) + STOP_WEIGHT * len(stops))
+            total = sum(weights) + sum(_stop_weight(t) for t in stops)
+            phrase = _Phrase(index, tuple(content), tuple(stops), weights, total, f" {' '.join(tokens)} ")
             pid = len(self._phrases)
             self._phrases.append(phrase)
             for token in set(content):
@@ -121,7 +129,9 @@ class Matcher:
         raw = words(text)
         tokens = [stem(w) for w in raw]
         result = Analysis(tokens=tokens)
+        canonical = []
         for i, (word, token) in enumerate(zip(raw, tokens)):
+            canonical.append(token)
             if token in STOPWORDS:
                 result.stops.add(token)
                 continue
@@ -129,17 +139,29 @@ class Matcher:
                 continue
             if token in self.idf:
                 result.known[token] = max(result.known.get(token, 0.0), 1.0)
+                self._add_spelling_twin(word, token, result)
                 continue
             joined = self._joined(raw, i)
             if joined:
                 result.known[joined] = 1.0
+                canonical[-1] = joined
                 continue
             guess = self._fuzzy(word)
             if guess:
                 result.known[guess[0]] = max(result.known.get(guess[0], 0.0), guess[1])
+                canonical[-1] = guess[0]
             elif not (i > 0 and self._joined(raw, i - 1)):
                 result.unseen.append(token)
+        result.seq = f" {' '.join(canonical)} "
         return result
+
+    def _add_spelling_twin(self, word: str, token: str, result: Analysis) -> None:
+        """A word only one entry uses may be a misspelling listed there ("chrun"): credit the real word too."""
+        if self._df[token] > 1:
+            return
+        twin = self._fuzzy(word)
+        if twin and twin[0] != token and self._df[twin[0]] > 1:
+            result.known[twin[0]] = max(result.known.get(twin[0], 0.0), twin[1])
 
     def _joined(self, raw: list[str], i: int) -> str | None:
         """'kick off' and 'road map' are the same words as 'kickoff' and 'roadmap'."""
@@ -153,10 +175,15 @@ class Matcher:
         if len(word) < 5 or not word.isalpha():
             return None
         allowed = 1 if len(word) < 9 else 2
-        found = process.extractOne(word, self._surface_words, scorer=OSA.distance, score_cutoff=allowed)
-        if not found:
-            return None
-        return self._surface[found[0]], 1.0 - 0.12 * found[1]
+        own = stem(word)
+        for surface, distance, _ in process.extract(word, self._surface_words, scorer=OSA.distance,
+                                                    score_cutoff=allowed, limit=4):
+            if self._surface[surface] == own:
+                continue
+            if len(word) <= 6 and len(word) == len(surface) and sorted(word) != sorted(surface):
+                continue  # short words: a swapped letter is a typo, a changed one is another word (prime/price)
+            return self._surface[surface], 1.0 - 0.12 * distance
+        return None
 
     # -- scoring -----------------------------------------------------------
 
@@ -183,8 +210,11 @@ class Matcher:
 
     def _phrase_cover(self, phrase: _Phrase, query: Analysis) -> float:
         got = sum(w * query.known.get(t, 0.0) for t, w in zip(phrase.content, phrase.weights))
-        got += STOP_WEIGHT * sum(1 for t in phrase.stops if t in query.stops)
-        return got / phrase.total if phrase.total else 0.0
+        got += sum(_stop_weight(t) for t in phrase.stops if t in query.stops)
+        cover = got / phrase.total if phrase.total else 0.0
+        if len(phrase.content) + len(phrase.stops) > 1 and phrase.seq not in query.seq:
+            cover *= SCATTERED_FACTOR
+        return cover
 
     def _question_cover(self, index: int, query: Analysis) -> float:
         vocab = self._entry_vocab[index]
@@ -203,13 +233,16 @@ class Matcher:
         if not query.stops:
             return []
         found = []
-        seq = " ".join(query.tokens)
         seen: set[int] = set()
         for token in query.stops:
             for pid in self._stop_postings.get(token, ()):
                 if pid in seen:
                     continue
                 seen.add(pid)
-                if f" {' '.join(self._phrases[pid].stops)} " in f" {seq} ":
+                if self._phrases[pid].seq in query.seq:
                     found.append(pid)
         return found
+
+
+def _stop_weight(token: str) -> float:
+    return 1.0 if token in PARTICLES else STOP_WEIGHT

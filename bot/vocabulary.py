@@ -25,12 +25,12 @@ STOPWORDS: frozenset[str] = frozenset(
     supposed meant expected usually typically normally generally actually really basically
     exactly probably officially ultimately even still yet already now currently today right
     hey hi hello please pls thanks thank rolecall bot guys folks team teams
-    need needs needed get gets getting got go goes going went look looks looking
+    need needs needed get gets getting got look looks looking
     ask asking asked tell telling answer answering sort sorting
     yes no not okay ok well like kind kinda sorta lot lots much many more most very quite too
     new our current next last first second
     product project products projects manager managers management mgr mgmt pm pms pdm pdms pjm pjms
-    vs versus between over under up down out off again
+    vs versus between over under up down out off on in go goes going went again
     """.split()
 )
 """Never topic words. Role words are here too: the role is the answer, not the topic."""
@@ -43,3 +43,15 @@ GREETINGS: frozenset[str] = frozenset(
     "night all everyone folks team guys there rolecall bot ok okay cool great nice awesome lol".split()
 )
 """A message made only of these is small talk, not a question."""
+
+PARTICLES: frozenset[str] = frozenset("up down out off over go".split())
+"""Small words that change a phrase's meaning ("hand off", "go live", "sign off"): they weigh more inside a phrase."""
+
+OWNERSHIP_CUES: frozenset[str] = frozenset(
+    """who whom whose whos which owns own owner owned ownership responsible responsibility accountable
+    job role roles duty should pdm pjm pm pms manager managers management track career""".split()
+)
+"""Words that make a message an ownership question rather than a request for a fact."""
+
+FACTUAL_OPENERS: frozenset[str] = frozenset("what whats where wheres when whens how hows is are does do can will".split())
+"""Openers of fact-finding questions ("what time is ...", "how long is ..."), which this bot does not answer."""

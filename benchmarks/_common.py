@@ -1,0 +1,274 @@
+"""Shared helpers for the benchmark scripts: statistics, question generation, typos.
+
+Not a test module and not part of the package: the scripts in this folder import
+it by file location (`python benchmarks/<name>.py` puts this folder on sys.path).
+Everything here is deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# -- statistics ----------------------------------------------------------------
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence (pct in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), -(-len(sorted_values) * pct // 100)))
+    return sorted_values[int(rank) - 1]
+
+
+def summarize_ns(samples_ns: Iterable[int]) -> dict:
+    """median / p90 / p99 / max / mean of nanosecond samples, in microseconds."""
+    values = sorted(samples_ns)
+    if not values:
+        return {"n": 0}
+    us = 1e-3
+    return {
+        "n": len(values),
+        "median_us": round(percentile(values, 50) * us, 1),
+        "p90_us": round(percentile(values, 90) * us, 1),
+        "p99_us": round(percentile(values, 99) * us, 1),
+        "max_us": round(values[-1] * us, 1),
+        "mean_us": round(sum(values) / len(values) * us, 1),
+    }
+
+
+def summarize_s(samples_s: Iterable[float]) -> dict:
+    """median / p99 / min / max of samples in seconds."""
+    values = sorted(samples_s)
+    return {
+        "n": len(values),
+        "median_s": round(percentile(values, 50), 4),
+        "p99_s": round(percentile(values, 99), 4),
+        "min_s": round(values[0], 4),
+        "max_s": round(values[-1], 4),
+    }
+
+
+def goal(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def environment() -> dict:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def emit_json(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False, sort_keys=False))
+
+
+def rolecall_executable() -> str:
+    """The venv's `rolecall` console script (next to the running interpreter), else the repo's .venv."""
+    for candidate in (Path(sys.executable).parent / "rolecall", REPO / ".venv" / "bin" / "rolecall"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("rolecall")
+    if found:
+        return found
+    raise SystemExit("benchmark: cannot find the rolecall console script (is the venv installed?)")
+
+
+# -- typos -----------------------------------------------------------------------
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS: dict[str, str] = {}
+for _row in _KEYBOARD_ROWS:
+    for _i, _ch in enumerate(_row):
+        _NEIGHBOURS[_ch] = _row[max(0, _i - 1):_i] + _row[_i + 1:_i + 2]
+
+
+def typo_word(word: str, rng: random.Random) -> str:
+    """One realistic slip: swapped, dropped, doubled or neighbouring-key letter."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)  # people rarely get the first letter wrong
+    op = rng.choice(("swap", "drop", "double", "neighbour"))
+    if op == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if op == "drop":
+        return word[:i] + word[i + 1:]
+    if op == "double":
+        return word[:i] + word[i] + word[i:]
+    near = _NEIGHBOURS.get(word[i].lower())
+    return word[:i] + (rng.choice(near) if near else word[i]) + word[i + 1:]
+
+
+def typo_phrase(phrase: str, rng: random.Random, max_typos: int = 1) -> str:
+    """Misspell up to `max_typos` of the phrase's longer words (at least one when any is long enough)."""
+    parts = phrase.split()
+    long_ones = [i for i, w in enumerate(parts) if len(w) >= 5 and w.isalpha()]
+    if not long_ones:
+        return phrase
+    for i in rng.sample(long_ones, k=min(len(long_ones), rng.randint(1, max_typos))):
+        parts[i] = typo_word(parts[i], rng)
+    return " ".join(parts)
+
+
+# -- question scaffolding --------------------------------------------------------
+
+OWNERSHIP_TEMPLATES = (
+    "who owns {t}?",
+    "who owns the {t}?",
+    "Who owns {t}",
+    "is {t} product or project work?",
+    "is {t} a product or a project thing?",
+    "{t} - PdM or PjM?",
+    "{t}: product manager or project manager?",
+    "who is responsible for {t}?",
+    "who's responsible for the {t}, product or project?",
+    "who should own {t}?",
+    "whose job is {t}?",
+    "who does {t}, the PM or the PjM?",
+    "does the product manager or the project manager do {t}?",
+    "hey @rolecall who handles {t}?",
+    "<@U024BE7LH> who owns {t}?",
+    "quick q: who is on the hook for {t}?",
+    "in our team the PjM keeps asking me to do {t}. whose job is it really?",
+    "{t}?",
+    "{t}",
+    "WHO OWNS {T}??",
+    "product or project manager for {t}",
+    "pdm vs pjm: {t}",
+    "settle a debate pls - {t}, product or project?",
+    "who is accountable for {t} on a typical team",
+    "who takes care of {t} when we start a new initiative?",
+)
+
+EMOJI_TEMPLATES = (
+    "who owns {t}? 🤔",
+    "🚀 {t} - PdM or PjM? 🚀",
+    ":thinking_face: who owns {t}?",
+    "<!here> is {t} product or project work? :pray:",
+    "who handles {t} 👀👀👀",
+    "<@U024BE7LH> <#C0123|general> {t}: who? 🙏🏽",
+    "{t} 🤷‍♀️ product or project?",
+    "‍who​owns {t}? 😅",  # zero-width joiner / space
+    "**who owns `{t}`?** :white_check_mark:",
+    "<https://wiki.example.com/{slug}|{t}> who owns this?",
+)
+
+OFF_TOPIC = (
+    "who fixes the printer",
+    "who fixes the printer on the 3rd floor?",
+    "what's the dress code for the product launch party?",
+    "where is the coffee machine",
+    "who orders lunch on fridays?",
+    "what's 2+2",
+    "what is 15 times 12",
+    "what's the weather tomorrow",
+    "can you reset my password",
+    "who approves my vacation days?",
+    "tell me a joke",
+    "who waters the office plants",
+    "is the elevator broken again",
+    "who books the meeting rooms",
+    "what time is the all hands",
+    "who cleans the fridge",
+    "asdfghjkl",
+    "?????",
+    "lol",
+    "'; DROP TABLE answers; --",
+    "who parks in spot 42",
+    "what's the wifi password",
+    "can you order pizza for the team",
+    "how do I expense a taxi",
+    "who is the best football team",
+    "what is the meaning of life",
+    "who fixes the coffee machine when it leaks",
+    "who buys birthday cake for the office",
+    "who moderates the karaoke night",
+    "when is payday",
+)
+
+SMALL_TALK = ("hi", "hello rolecall", "thanks!", "good morning team", "", "   ", "🚀🚀🚀", ":tada: :tada:", "👍")
+
+ROLE_LEVEL = (
+    "what skills does a project manager need?",
+    "list product manager tools",
+    "difference between product and project manager",
+    "what metrics does a product manager track?",
+    "what certifications should a project manager get?",
+    "what does a project manager do?",
+    "product manager career path",
+    "pjm responsibilities",
+)
+
+_FILLER_SENTENCES = (
+    "So we had a long discussion in the retro yesterday and nobody could agree.",
+    "Our team is about twelve people spread across three time zones.",
+    "The last time this came up it turned into a forty message thread.",
+    "I am new here and honestly still figuring out how things work.",
+    "My previous company did it completely differently, which is part of the confusion.",
+    "We use a mix of tools and processes that grew organically over the years.",
+    "Leadership wants clarity before the next planning cycle starts.",
+    "I would really appreciate a straight answer so we can move on.",
+    "Some people think it depends on the size of the organisation.",
+    "There is also a question about who signs off at the end.",
+)
+
+
+def long_question(topic: str, rng: random.Random, target_chars: int) -> str:
+    """A rambling chat message with the real question buried in the middle."""
+    before: list[str] = []
+    after: list[str] = []
+    while sum(len(s) + 1 for s in before + after) < target_chars:
+        (before if rng.random() < 0.5 else after).append(rng.choice(_FILLER_SENTENCES))
+    return " ".join(before + [f"Anyway, who owns {topic}, product or project?"] + after)
+
+
+def ownership_question(phrase: str, rng: random.Random, *, templates: Sequence[str] = OWNERSHIP_TEMPLATES) -> str:
+    template = rng.choice(templates)
+    return template.format(t=phrase, T=phrase.upper(), slug=phrase.replace(" ", "-"))
+
+
+def question_mix(phrases: Sequence[str], rng: random.Random, total: int = 300) -> list[tuple[str, str]]:
+    """A realistic chat mix of (category, question) built from knowledge-base phrases.
+
+    Shares: ~57% clean ownership questions, ~17% with typos, ~10% off-topic,
+    ~5% emoji/markup, ~5% long messages, ~3% small talk, ~3% role-level questions.
+    """
+    mix: list[tuple[str, str]] = []
+    n_typo = round(total * 0.17)
+    n_off = min(len(OFF_TOPIC), round(total * 0.10))
+    n_emoji = round(total * 0.05)
+    n_long = round(total * 0.05)
+    n_small = min(len(SMALL_TALK), round(total * 0.03))
+    n_role = min(len(ROLE_LEVEL), round(total * 0.03))
+    n_clean = total - n_typo - n_off - n_emoji - n_long - n_small - n_role
+    for _ in range(n_clean):
+        mix.append(("ownership", ownership_question(rng.choice(phrases), rng)))
+    typo_pool = [p for p in phrases if any(len(w) >= 5 for w in p.split())] or list(phrases)
+    for _ in range(n_typo):
+        mix.append(("typo", ownership_question(typo_phrase(rng.choice(typo_pool), rng, max_typos=2), rng)))
+    mix += [("off_topic", q) for q in rng.sample(OFF_TOPIC, n_off)]
+    for _ in range(n_emoji):
+        mix.append(("emoji_markup", ownership_question(rng.choice(phrases), rng, templates=EMOJI_TEMPLATES)))
+    sizes = [300, 600, 1200, 1900, 2500, 5000, 20000]  # beyond 2000 chars the bot truncates
+    for i in range(n_long):
+        mix.append(("long", long_question(rng.choice(phrases), rng, sizes[i % len(sizes)])))
+    mix += [("small_talk", q) for q in SMALL_TALK[:n_small]]
+    mix += [("role_level", q) for q in ROLE_LEVEL[:n_role]]
+    assert all("\n" not in q and "\r" not in q for _, q in mix), "batch files need one question per line"
+    return mix
+
+
+def all_phrases(kb) -> list[str]:
+    return [p for entry in kb.entries for p in entry.phrases]
