@@ -12,7 +12,9 @@ import os
 import platform
 import random
 import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -272,3 +274,36 @@ def question_mix(phrases: Sequence[str], rng: random.Random, total: int = 300) -
 
 def all_phrases(kb) -> list[str]:
     return [p for entry in kb.entries for p in entry.phrases]
+
+
+# -- the shipped knowledge base, which people may be editing while this runs ---------
+
+def load_advisor_with_retry(wait_s: float = 60.0, step_s: float = 3.0):
+    """`Advisor.load()`, retried for up to `wait_s` while the YAML is mid-edit (a KnowledgeError)."""
+    from bot.advisor import Advisor
+    from bot.knowledge import KnowledgeError
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return Advisor.load()
+        except KnowledgeError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            print(f"benchmark: knowledge base does not load yet ({exc}); retrying in {step_s:.0f} s", file=sys.stderr)
+            time.sleep(step_s)
+
+
+def timed_cli_run(cmd: list[str], wait_s: float = 60.0, step_s: float = 3.0, **kwargs) -> tuple[float, "subprocess.CompletedProcess"]:
+    """Wall time of one rolecall command. Exit code 2 (knowledge base error, the YAML mid-edit)
+    is retried for up to `wait_s`; only the successful run's time is returned."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, **kwargs)
+        wall = time.perf_counter() - start
+        if proc.returncode != 2 or time.monotonic() >= deadline:
+            return wall, proc
+        print(f"benchmark: {Path(cmd[0]).name} exited 2 ({proc.stderr.decode(errors='replace').strip()[-200:]}); "
+              f"retrying in {step_s:.0f} s", file=sys.stderr)
+        time.sleep(step_s)

@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .normalize import is_number, stem, words
-from .vocabulary import PARTICLES, STOPWORDS
+from .vocabulary import PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
@@ -64,6 +64,8 @@ class Analysis:
     seq: str = ""
     """The question's stems in order, typos replaced by the word they meant, padded with spaces."""
     known: dict[str, float] = field(default_factory=dict)
+    slots: list[dict[str, float]] = field(default_factory=list)
+    """One per topic word of the question: the known words it may stand for, with similarity."""
     unseen: list[str] = field(default_factory=list)
     stops: set[str] = field(default_factory=set)
 
@@ -81,21 +83,22 @@ class Matcher:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
+        tokenised = [[_tokens(phrase) for phrase in entry.phrases] for entry in kb.entries]
+        self._alias = _misspelling_aliases(tokenised)
         entry_df: dict[str, int] = {}
         parsed: list[tuple[int, list[str], list[str], list[str]]] = []
         self._entry_vocab: list[frozenset[str]] = []
         surface: dict[str, str] = {}
-        for index, entry in enumerate(kb.entries):
+        for index, phrases in enumerate(tokenised):
             vocab: set[str] = set()
-            for phrase in entry.phrases:
-                raw = words(phrase)
-                tokens = [stem(w) for w in raw]
-                content = [t for t in tokens if t not in STOPWORDS and not is_number(t)]
-                stops = [t for t in tokens if t in STOPWORDS]
+            for raw, stems in phrases:
+                tokens = [self._alias.get(t, t) for t in stems]
+                content = [t for t in tokens if t not in STOP_STEMS and not is_number(t)]
+                stops = [t for t in tokens if t in STOP_STEMS]
                 parsed.append((index, tokens, content, stops))
                 vocab.update(content)
                 for word, token in zip(raw, tokens):
-                    if token not in STOPWORDS and len(word) >= 4:
+                    if token not in STOP_STEMS and len(word) >= 4:
                         surface.setdefault(word, token)
                         surface.setdefault(token, token)
             self._entry_vocab.append(frozenset(vocab))
@@ -103,7 +106,6 @@ class Matcher:
                 entry_df[token] = entry_df.get(token, 0) + 1
         count = max(len(kb.entries), 1)
         self.idf: dict[str, float] = {t: math.log(1 + count / df) for t, df in entry_df.items()}
-        self._df = entry_df
         self._phrases: list[_Phrase] = []
         self._postings: dict[str, list[int]] = {}
         self._stop_postings: dict[str, list[int]] = {}
@@ -127,41 +129,38 @@ class Matcher:
     def analyse(self, text: str) -> Analysis:
         """Map the question's words to known stems, fuzzily where needed."""
         raw = words(text)
-        tokens = [stem(w) for w in raw]
+        tokens = [self._alias.get(t, t) for t in map(stem, raw)]
         result = Analysis(tokens=tokens)
+        scaffolding = _names_both_roles(tokens)
         canonical = []
         for i, (word, token) in enumerate(zip(raw, tokens)):
             canonical.append(token)
-            if token in STOPWORDS:
-                result.stops.add(token)
+            if token in STOP_STEMS:
+                if not (scaffolding and token in ROLE_WORDS):
+                    result.stops.add(token)
                 continue
             if is_number(token) or not word.isalnum():
                 continue
             if token in self.idf:
-                result.known[token] = max(result.known.get(token, 0.0), 1.0)
-                self._add_spelling_twin(word, token, result)
+                result.slots.append({token: 1.0})
                 continue
             joined = self._joined(raw, i)
             if joined:
-                result.known[joined] = 1.0
+                result.slots.append({joined: 1.0})
                 canonical[-1] = joined
                 continue
             guess = self._fuzzy(word)
             if guess:
-                result.known[guess[0]] = max(result.known.get(guess[0], 0.0), guess[1])
+                result.slots.append({guess[0]: guess[1]})
                 canonical[-1] = guess[0]
             elif not (i > 0 and self._joined(raw, i - 1)):
+                result.slots.append({})
                 result.unseen.append(token)
+        for slot in result.slots:
+            for token, sim in slot.items():
+                result.known[token] = max(result.known.get(token, 0.0), sim)
         result.seq = f" {' '.join(canonical)} "
         return result
-
-    def _add_spelling_twin(self, word: str, token: str, result: Analysis) -> None:
-        """A word only one entry uses may be a misspelling listed there ("chrun"): credit the real word too."""
-        if self._df[token] > 1:
-            return
-        twin = self._fuzzy(word)
-        if twin and twin[0] != token and self._df[twin[0]] > 1:
-            result.known[twin[0]] = max(result.known.get(twin[0], 0.0), twin[1])
 
     def _joined(self, raw: list[str], i: int) -> str | None:
         """'kick off' and 'road map' are the same words as 'kickoff' and 'roadmap'."""
@@ -219,13 +218,16 @@ class Matcher:
     def _question_cover(self, index: int, query: Analysis) -> float:
         vocab = self._entry_vocab[index]
         explained = other = 0.0
-        for token, sim in query.known.items():
-            weight = self.idf[token]
-            if token in vocab:
-                explained += weight * sim
+        for slot in query.slots:
+            if not slot:
+                other += UNSEEN_WEIGHT
+                continue
+            here = max((self.idf[t] * sim for t, sim in slot.items() if t in vocab), default=0.0)
+            if here:
+                explained += here
             else:
-                other += weight * ELSEWHERE_FACTOR
-        total = explained + other + UNSEEN_WEIGHT * len(query.unseen)
+                other += max(self.idf[t] * sim for t, sim in slot.items()) * ELSEWHERE_FACTOR
+        total = explained + other
         return explained / total if total else 1.0
 
     def _stop_only_phrases(self, query: Analysis) -> list[int]:
@@ -246,3 +248,55 @@ class Matcher:
 
 def _stop_weight(token: str) -> float:
     return 1.0 if token in PARTICLES else STOP_WEIGHT
+
+
+ROLE_WORDS = frozenset(stem(w) for w in ROLE_PRODUCT | ROLE_PROJECT) | ROLE_PRODUCT | ROLE_PROJECT
+
+
+def _names_both_roles(tokens: list[str]) -> bool:
+    """"Product or project?" frames the question; then neither word is evidence for a topic."""
+    return any(t in ROLE_PRODUCT for t in tokens) and any(t in ROLE_PROJECT for t in tokens)
+
+
+def _tokens(phrase: str) -> tuple[list[str], list[str]]:
+    raw = words(phrase)
+    return raw, [stem(w) for w in raw]
+
+
+def _misspelling_aliases(tokenised: list[list[tuple[list[str], list[str]]]]) -> dict[str, str]:
+    """Spot misspellings the knowledge base lists on purpose ("progam manager" beside "program manager").
+
+    Two phrases of one entry that differ in one word, where the two words are a
+    typo apart, name the same thing: the rarer spelling becomes an alias of the
+    commoner, so a question with the typo matches everything the real word does.
+    """
+    frequency: dict[str, int] = {}
+    for phrases in tokenised:
+        for _, stems in phrases:
+            for token in set(stems):
+                frequency[token] = frequency.get(token, 0) + 1
+    alias: dict[str, str] = {}
+    for phrases in tokenised:
+        slots: dict[tuple[str, ...], set[str]] = {}
+        for _, stems in phrases:
+            for i, token in enumerate(stems):
+                if len(token) >= 4 and token not in STOP_STEMS:
+                    slots.setdefault(tuple(stems[:i]) + ("*",) + tuple(stems[i + 1:]), set()).add(token)
+        for variants in slots.values():
+            if len(variants) < 2:
+                continue
+            ranked = sorted(variants, key=lambda t: (-frequency[t], t))
+            for rare in ranked[1:]:
+                if frequency[rare] > 1:
+                    continue  # a typo is listed once; a word used twice is a word
+                common = next((c for c in ranked if c != rare and _typo_apart(rare, c)), None)
+                if common and common not in alias:
+                    alias.setdefault(rare, common)
+    return alias
+
+
+def _typo_apart(a: str, b: str) -> bool:
+    """One slip of the keyboard (two in long words); short words only by swapped letters."""
+    if len(a) <= 5 and len(a) == len(b):
+        return sorted(a) == sorted(b) and OSA.distance(a, b) == 1
+    return OSA.distance(a, b) <= (1 if len(a) < 9 else 2)

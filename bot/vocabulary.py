@@ -7,6 +7,8 @@ knowledge base's phrases alike, so both sides are reduced to topic words.
 
 from __future__ import annotations
 
+from .normalize import stem
+
 STOPWORDS: frozenset[str] = frozenset(
     """
     a an the of for to in on at by with from into onto about as and or nor but if then than so
@@ -23,7 +25,7 @@ STOPWORDS: frozenset[str] = frozenset(
     handle handles handled handling deal deals dealing take takes taking takes care charge
     decide decides deciding decided decision call make makes making made
     supposed meant expected usually typically normally generally actually really basically
-    exactly probably officially ultimately even still yet already now currently today right
+    exactly probably officially ultimately even still yet already now currently today
     hey hi hello please pls thanks thank rolecall bot guys folks team teams
     need needs needed get gets getting got look looks looking
     ask asking asked tell telling answer answering sort sorting
@@ -34,6 +36,9 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 """Never topic words. Role words are here too: the role is the answer, not the topic."""
+
+STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
+"""The same, as the matcher sees words: "decides" and "decided" stem to a stopword's stem."""
 
 ROLE_PRODUCT: frozenset[str] = frozenset({"product", "products", "pdm", "pdms", "productmanager"})
 ROLE_PROJECT: frozenset[str] = frozenset({"project", "projects", "pjm", "pjms", "projectmanager"})
