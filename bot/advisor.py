@@ -13,7 +13,7 @@ from typing import Iterable
 
 from . import knowledge, roles
 from .knowledge import Entry, KnowledgeBase
-from .matcher import Candidate, Matcher
+from .matcher import Candidate, Matcher, names_both_roles
 from .normalize import defang, words
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
@@ -85,7 +85,8 @@ class Advisor:
 
 
 def _threshold(tokens: list[str]) -> float:
-    asks_fact = tokens[0] in FACTUAL_OPENERS and not any(t in OWNERSHIP_CUES for t in tokens)
+    asks_fact = (tokens[0] in FACTUAL_OPENERS and not any(t in OWNERSHIP_CUES for t in tokens)
+                 and not names_both_roles(tokens))
     return FACT_QUESTION_THRESHOLD if asks_fact else ANSWER_THRESHOLD
 
 

@@ -64,6 +64,8 @@ class Analysis:
     seq: str = ""
     """The question's stems in order, typos replaced by the word they meant, padded with spaces."""
     known: dict[str, float] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    """Where each (canonical) word first occurs, to tell a phrase said together from words scattered about."""
     slots: list[dict[str, float]] = field(default_factory=list)
     """One per topic word of the question: the known words it may stand for, with similarity."""
     unseen: list[str] = field(default_factory=list)
@@ -131,7 +133,7 @@ class Matcher:
         raw = words(text)
         tokens = [self._alias.get(t, t) for t in map(stem, raw)]
         result = Analysis(tokens=tokens)
-        scaffolding = _names_both_roles(tokens)
+        scaffolding = names_both_roles(tokens)
         canonical = []
         for i, (word, token) in enumerate(zip(raw, tokens)):
             canonical.append(token)
@@ -153,13 +155,15 @@ class Matcher:
             if guess:
                 result.slots.append({guess[0]: guess[1]})
                 canonical[-1] = guess[0]
-            elif not (i > 0 and self._joined(raw, i - 1)):
-                result.slots.append({})
+            elif len(word) > 2 and not (i > 0 and self._joined(raw, i - 1)):
+                result.slots.append({})  # too short to tell anything ("x", "ai") is left out
                 result.unseen.append(token)
         for slot in result.slots:
             for token, sim in slot.items():
                 result.known[token] = max(result.known.get(token, 0.0), sim)
         result.seq = f" {' '.join(canonical)} "
+        for position, token in enumerate(canonical):
+            result.positions.setdefault(token, position)
         return result
 
     def _joined(self, raw: list[str], i: int) -> str | None:
@@ -211,7 +215,7 @@ class Matcher:
         got = sum(w * query.known.get(t, 0.0) for t, w in zip(phrase.content, phrase.weights))
         got += sum(_stop_weight(t) for t in phrase.stops if t in query.stops)
         cover = got / phrase.total if phrase.total else 0.0
-        if len(phrase.content) + len(phrase.stops) > 1 and phrase.seq not in query.seq:
+        if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
             cover *= SCATTERED_FACTOR
         return cover
 
@@ -253,7 +257,7 @@ def _stop_weight(token: str) -> float:
 ROLE_WORDS = frozenset(stem(w) for w in ROLE_PRODUCT | ROLE_PROJECT) | ROLE_PRODUCT | ROLE_PROJECT
 
 
-def _names_both_roles(tokens: list[str]) -> bool:
+def names_both_roles(tokens: list[str]) -> bool:
     """"Product or project?" frames the question; then neither word is evidence for a topic."""
     return any(t in ROLE_PRODUCT for t in tokens) and any(t in ROLE_PROJECT for t in tokens)
 
@@ -300,3 +304,11 @@ def _typo_apart(a: str, b: str) -> bool:
     if len(a) <= 5 and len(a) == len(b):
         return sorted(a) == sorted(b) and OSA.distance(a, b) == 1
     return OSA.distance(a, b) <= (1 if len(a) < 9 else 2)
+
+
+def _together(phrase: _Phrase, query: Analysis) -> bool:
+    """All the phrase's words within a short stretch of the question, in any order ("interview customers")."""
+    found = [query.positions.get(t) for t in phrase.content + phrase.stops]
+    if None in found:
+        return False
+    return max(found) - min(found) <= len(found)
