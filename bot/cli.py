@@ -56,9 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to Rolecall in the terminal (the default)",
                           description="The terminal chat. With --json and piped input: one message per line in, one reply object per line out.")
     chat.add_argument("--json", action="store_true", help="print each reply as a JSON object")
-    chat.add_argument("--user", default=os.environ.get("USER", "you"), help="whose conversation this is (default: $USER)")
-    _add_knowledge(chat)
+    _add_conversation(chat)
     chat.set_defaults(run=_cmd_chat)
+
+    quiz = sub.add_parser("quiz", help="take the 'which role fits me?' quiz in the terminal",
+                          description="Ten quick questions, then whether product, project or a hybrid role fits you, with a career path.")
+    _add_conversation(quiz)
+    quiz.set_defaults(run=_cmd_quiz, json=False)
 
     kb = sub.add_parser("kb", help="knowledge base tools", description="Knowledge base tools.")
     kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND", required=True)
@@ -81,6 +85,15 @@ def _add_knowledge(parser: argparse.ArgumentParser) -> None:
     default = os.environ.get("ROLECALL_KNOWLEDGE")
     parser.add_argument("--knowledge", metavar="DIR", action="append", default=[default] if default else [],
                         help="add a folder of team knowledge YAML on top of the shipped files (or ROLECALL_KNOWLEDGE)")
+
+
+def _add_conversation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", default=os.environ.get("USER", "you"), help="whose conversation this is (default: $USER)")
+    parser.add_argument("--store", metavar="URL", help="where conversations live: sqlite:///path.db (default: a file in "
+                        "your data directory), redis://host:port/db, or memory:// (or ROLECALL_STORE)")
+    parser.add_argument("--session-ttl", type=float, metavar="SECONDS",
+                        help="forget idle quizzes after this long (default 86400, or ROLECALL_SESSION_TTL)")
+    _add_knowledge(parser)
 
 
 def _advisor(args: argparse.Namespace) -> Advisor:
@@ -119,10 +132,27 @@ def _read_lines(source: str) -> Iterator[str]:
             stream.close()
 
 
+def _conversation(args: argparse.Namespace):
+    from .conversation import Conversation
+    from .store import open_store
+
+    try:
+        store = open_store(args.store, ttl=args.session_ttl)
+    except ValueError as exc:
+        raise SystemExit(f"rolecall: {exc}")
+    return Conversation(_advisor(args), store)
+
+
 def _cmd_chat(args: argparse.Namespace) -> int:
     from .terminal import run_chat
 
-    return run_chat(_advisor(args), as_json=args.json, user=args.user)
+    return run_chat(_conversation(args), as_json=args.json, user=args.user)
+
+
+def _cmd_quiz(args: argparse.Namespace) -> int:
+    from .terminal import run_quiz
+
+    return run_quiz(_conversation(args), user=args.user)
 
 
 def _cmd_kb_check(args: argparse.Namespace) -> int:

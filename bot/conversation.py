@@ -1,14 +1,22 @@
 """The one entry point every front end calls: `Conversation.handle(message) -> Reply`.
 
-It decides what a message is (help, a question, later a quiz step or a vote)
+It decides what a message is (help, a question, a quiz step, a button click)
 and keeps the front ends free of domain logic.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+
 from .advisor import Advisor
 from .messages import Message, Reply
 from .normalize import defang, words
+from .quiz import Quiz, load_quiz
+from .quiz_session import QuizSessions
+from .store import CorruptValue, MemoryStore, Store, StoreError
+
+log = logging.getLogger(__name__)
 
 HELP_TEXT = """I settle "is this product or project work?" debates between product managers and project managers.
 Ask me things like:
@@ -17,20 +25,101 @@ Ask me things like:
   • CPI is at 0.87, whose problem is that?
   • what skills does a project manager need?
   • what's the difference between a product manager and a project manager?
-I answer with a verdict (product, project, both, or not something I know), the reason, and where it comes from."""
+I answer with a verdict (product, project, both, or not something I know), the reason, and where it comes from.
+Say quiz to find out which role fits you, and my result to see your last result."""
 
-_HELP = {("help",), ("commands",), ("what", "can", "you", "do"), ("how", "do", "i", "use", "you"), ("usage",), ("?",)}
+_HELP = {("help",), ("commands",), ("what", "can", "you", "do"), ("how", "do", "i", "use", "you"), ("usage",), ("menu",)}
+_MY_RESULT = {("my", "result"), ("my", "results"), ("show", "my", "result"), ("quiz", "result"), ("last", "result"), ("what", "was", "my", "result")}
+_START_QUIZ = re.compile(
+    r"\b(?:quiz|fits? me|suits? me|right (?:role )?for me|am i (?:more )?(?:of )?(?:an? )?(?:product|project)|"
+    r"should i (?:be|become) (?:an? )?(?:product|project)|which role (?:should i|would i|is for me)|career quiz)\b"
+)
+_QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
+STORE_DOWN = "I can't save your progress right now, try again in a moment."
+RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to start again."
 
 
 class Conversation:
-    """Routes messages to the advisor; holds no per-platform state."""
+    """Routes messages to the advisor and the quiz; state lives only in the store."""
 
-    def __init__(self, advisor: Advisor):
+    def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None):
         self.advisor = advisor
+        self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store or MemoryStore())
 
     def handle(self, message: Message) -> Reply:
+        """Answer one message; never raises for any input."""
+        try:
+            reply = self._route(message)
+        except StoreError as exc:
+            log.warning("store unavailable: %s", exc)
+            reply = Reply(text=STORE_DOWN)
+        return _safe(reply)
+
+    def _route(self, message: Message) -> Reply:
+        if message.choice:
+            return self._button(message)
         tokens = tuple(words(message.text))
-        if tokens in _HELP or message.choice == "help":
+        if tokens in _HELP:
             return Reply(text=HELP_TEXT)
-        answer = self.advisor.ask(message.text)
-        return Reply(text=defang(answer.text), verdict=answer.verdict, answer=answer.as_json())
+        if tokens in _MY_RESULT:
+            return self.quizzes.last_result(message)
+        try:
+            state = self.quizzes.state(message)
+        except CorruptValue:
+            self.quizzes.reset(message)
+            return Reply(text=RESET_NOTE)
+        if state is None:
+            if _START_QUIZ.search(" ".join(tokens)):
+                return self.quizzes.start(message)
+            return self._ask(message.text)
+        return self._quiz_turn(message, state, tokens)
+
+    def _button(self, message: Message) -> Reply:
+        parts = message.choice.split(":")
+        if parts[0] == "help":
+            return Reply(text=HELP_TEXT)
+        if parts == ["quiz", "start"]:
+            return self.quizzes.start(message)
+        if parts[0] == "quiz" and len(parts) == 3:
+            try:
+                return self.quizzes.answer(message, parts[1], parts[2])
+            except CorruptValue:
+                self.quizzes.reset(message)
+                return Reply(text=RESET_NOTE)
+        return Reply(text="That button isn't one I know any more. Say help to see what I can do.")
+
+    def _quiz_turn(self, message: Message, state: dict, tokens: tuple[str, ...]) -> Reply:
+        command = self.quizzes.command(message, tokens)
+        if command:
+            return self.quizzes.control(message, command)
+        if tokens and _START_QUIZ.search(" ".join(tokens)) and len(tokens) <= 3:
+            return self.quizzes.reask(state, intro="You're in the middle of the quiz (say restart to begin again).")
+        if _looks_like_question(message.text, tokens):
+            answer = self.advisor.ask(message.text)
+            if answer.verdict != "unknown":
+                return self._with_reminder(answer, state)
+        reply = self.quizzes.answer_text(message, state, message.text)
+        if reply:
+            return reply
+        return self.quizzes.reask(state, intro="I couldn't tell which option you meant, so here is the question again:")
+
+    def _with_reminder(self, answer, state: dict) -> Reply:
+        pending = self.quizzes.reask(state, intro="Back to the quiz:")
+        return Reply(text=f"{answer.text}\n\n{pending.text}", verdict=answer.verdict, choices=pending.choices,
+                     quiz=pending.quiz, answer=answer.as_json())
+
+    def _ask(self, text: str) -> Reply:
+        answer = self.advisor.ask(text)
+        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.as_json())
+
+
+def _looks_like_question(text: str, tokens: tuple[str, ...]) -> bool:
+    return bool(tokens) and (text.rstrip().endswith("?") or tokens[0] in _QUESTION_OPENERS)
+
+
+def _safe(reply: Reply) -> Reply:
+    """Whatever went into a reply, it cannot ping a channel."""
+    text = defang(reply.text)
+    if text == reply.text:
+        return reply
+    return Reply(text=text, verdict=reply.verdict, choices=reply.choices, quiz=reply.quiz, poll=reply.poll, answer=reply.answer)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 
-from .advisor import Advisor
 from .conversation import Conversation
 from .messages import Message, Reply
 
@@ -17,9 +16,8 @@ _BYE = {"quit", "exit", "bye", ":q", "/quit", "/exit"}
 _BANNER = "Rolecall: ask who owns what between product and project managers. Type help, or quit to leave."
 
 
-def run_chat(advisor: Advisor, *, as_json: bool, user: str) -> int:
+def run_chat(conversation: Conversation, *, as_json: bool, user: str) -> int:
     """Chat until end of input (or quit, on a terminal)."""
-    conversation = Conversation(advisor)
     interactive = sys.stdin.isatty() and not as_json
     if interactive:
         return _repl(conversation, user)
@@ -33,11 +31,25 @@ def run_chat(advisor: Advisor, *, as_json: bool, user: str) -> int:
     return 0
 
 
+def run_quiz(conversation: Conversation, *, user: str) -> int:
+    """Start the quiz and keep asking until there is a result or the person stops."""
+    reply = conversation.handle(Message(choice="quiz:start", user=user))
+    print(render(reply))
+    while reply.quiz is not None and reply.quiz.get("result") is None:
+        try:
+            text = input("your answer> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        reply = conversation.handle(Message(text=text, user=user))
+        print(render(reply))
+        if reply.quiz is None and "stopped" in reply.text:
+            return 0
+    return 0
+
+
 def _repl(conversation: Conversation, user: str) -> int:
-    try:
-        import readline  # noqa: F401  (line editing and history, where available)
-    except ImportError:  # pragma: no cover
-        pass
+    _line_editing()
     print(_BANNER)
     while True:
         try:
@@ -50,9 +62,13 @@ def _repl(conversation: Conversation, user: str) -> int:
         print(render(conversation.handle(Message(text=text, user=user))))
 
 
+def _line_editing() -> None:
+    try:
+        import readline  # noqa: F401  (line editing and history, where available)
+    except ImportError:  # pragma: no cover
+        pass
+
+
 def render(reply: Reply) -> str:
-    """Plain text for a person at a terminal, with numbered choices."""
-    lines = [reply.text]
-    for number, choice in enumerate(reply.choices, 1):
-        lines.append(f"  {number}. {choice.label}")
-    return "\n".join(lines) + "\n"
+    """Plain text for a person at a terminal (the options are already listed in the text)."""
+    return reply.text + "\n"

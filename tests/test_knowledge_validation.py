@@ -127,6 +127,22 @@ def test_empty_phrase_list_is_reported(tmp_path, write_kb):
     assert_located(caught.value, "team.yaml", line_of(text, "phrases: []"), "phrases")
 
 
+def test_key_given_twice_in_one_entry_is_reported_at_the_second(tmp_path, write_kb):
+    text = GOOD.replace("  source: practice", "  source: practice\n  owner: project")
+    path = write_kb(tmp_path, text)
+    with pytest.raises(KnowledgeError) as caught:
+        load_folder(path.parent)
+    assert_located(caught.value, "team.yaml", line_of(text, "owner: project"), "owner", "twice")
+
+
+def test_phrase_with_no_words_is_reported(tmp_path, write_kb):
+    text = GOOD.replace("    - alpha doc", "    - '?!'")
+    path = write_kb(tmp_path, text)
+    with pytest.raises(KnowledgeError) as caught:
+        load_folder(path.parent)
+    assert_located(caught.value, "team.yaml", 1, "?!", "no words")
+
+
 def test_bad_id_is_reported_at_its_line(tmp_path, write_kb):
     text = GOOD.replace("id: alpha-report", "id: Alpha Report!")
     path = write_kb(tmp_path, text)
