@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -268,12 +272,7 @@ def test_every_command_has_help_that_exits_zero(run_cli):
         assert result.stdout.decode().startswith("usage: rolecall " + " ".join(path)), path
 
 
-def test_installed_rolecall_script_runs(run_cli):
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
+def test_installed_rolecall_script_runs():
     script = Path(sys.executable).with_name("rolecall")
     script = script if script.exists() else shutil.which("rolecall")
     if script is None:

@@ -1,0 +1,98 @@
+"""Conversation state: SQLite by default, shared by threads and processes, expiring when idle."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from bot.conversation import Conversation
+from bot.messages import Message
+from bot.store import SQLiteStore, StoreError, open_store
+
+from conftest import run_cli
+from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
+
+
+def test_update_is_atomic_across_threads(tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+
+    def bump():
+        for _ in range(20):
+            store.update("n", lambda v: {"n": (v or {"n": 0})["n"] + 1})
+
+    threads = [threading.Thread(target=bump) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("n") == {"n": 200}
+
+
+def test_returning_none_from_update_deletes_the_key(tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+    store.put("k", {"a": 1})
+    store.update("k", lambda v: None)
+    assert store.get("k") is None
+
+
+def test_values_survive_reopening_the_file(tmp_path):
+    SQLiteStore(tmp_path / "s.db").put("k", {"a": 1})
+    assert SQLiteStore(tmp_path / "s.db").get("k") == {"a": 1}
+
+
+def test_fifty_people_take_the_quiz_at_once_on_one_file(advisor, tmp_path):
+    conversation = Conversation(advisor, SQLiteStore(tmp_path / "s.db"))
+    results: dict[str, dict] = {}
+    errors: list[str] = []
+
+    def take(user: str, answers: list[str]):
+        reply = conversation.handle(Message(text="quiz", user=user, channel="general"))
+        for step, answer in enumerate(answers, 1):
+            if reply.quiz["step"] != step:
+                errors.append(f"{user} saw step {reply.quiz['step']} instead of {step}")
+            reply = conversation.handle(Message(text=answer, user=user, channel="general"))
+        results[user] = reply.quiz["result"]
+
+    plans = {f"user{i}": PRODUCT_ANSWERS if i % 2 else PROJECT_ANSWERS for i in range(50)}
+    threads = [threading.Thread(target=take, args=item) for item in plans.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for user, answers in plans.items():
+        expected = "product" if answers is PRODUCT_ANSWERS else "project"
+        assert results[user]["role"] == expected, user
+
+
+def test_quiz_goes_on_in_a_second_process_sharing_the_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path}/state.db"
+    first = run_cli("chat", "--json", "--user", "ana", "--store", url, input="quiz\n" + "\n".join(PRODUCT_ANSWERS[:4]) + "\n")
+    steps = [json.loads(line)["quiz"]["step"] for line in first.stdout.decode().splitlines()]
+    assert steps == [1, 2, 3, 4, 5]
+    second = run_cli("chat", "--json", "--user", "ana", "--store", url, input="\n".join(PRODUCT_ANSWERS[4:]) + "\n")
+    replies = [json.loads(line) for line in second.stdout.decode().splitlines()]
+    assert replies[-1]["quiz"]["result"] == {"role": "product", "scores": {"product": 100, "project": 0}}
+
+
+def test_another_user_in_the_second_process_has_no_quiz(tmp_path):
+    url = f"sqlite:///{tmp_path}/state.db"
+    run_cli("chat", "--json", "--user", "ana", "--store", url, input="quiz\na\n")
+    other = json.loads(run_cli("chat", "--json", "--user", "ben", "--store", url, input="a\n").stdout)
+    assert other["quiz"] is None
+
+
+def test_store_url_forms(tmp_path):
+    assert isinstance(open_store(f"sqlite:///{tmp_path}/a.db"), SQLiteStore)
+    assert (tmp_path / "a.db").exists()
+    with pytest.raises(ValueError, match="unknown store URL"):
+        open_store("ftp://nowhere")
+
+
+def test_unwritable_store_reports_a_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises((StoreError, OSError)):
+        SQLiteStore(blocker / "sub" / "s.db")
