@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except (OSError, ValueError) as exc:
+        print(f"rolecall: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .normalize import is_number, stem, words
-from .vocabulary import PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS
+from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
@@ -36,6 +36,8 @@ ELSEWHERE_FACTOR = 0.55
 """A known word the entry does not use counts for this share of its weight against the entry."""
 QUESTION_COVER_FLOOR = 0.3
 """Part of the score owed to the phrase alone, however much else the question says."""
+LIGHT_FACTOR = 0.3
+"""Share of a topic word's weight that a doing-verb ("write", "run") carries."""
 SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
 
@@ -107,7 +109,9 @@ class Matcher:
             for token in vocab:
                 entry_df[token] = entry_df.get(token, 0) + 1
         count = max(len(kb.entries), 1)
-        self.idf: dict[str, float] = {t: math.log(1 + count / df) for t, df in entry_df.items()}
+        self.idf: dict[str, float] = {
+            t: math.log(1 + count / df) * (LIGHT_FACTOR if t in LIGHT_STEMS else 1.0) for t, df in entry_df.items()
+        }
         self._phrases: list[_Phrase] = []
         self._postings: dict[str, list[int]] = {}
         self._stop_postings: dict[str, list[int]] = {}
@@ -229,6 +233,8 @@ class Matcher:
             here = max((self.idf[t] * sim for t, sim in slot.items() if t in vocab), default=0.0)
             if here:
                 explained += here
+            elif any(t in EVERYDAY_STEMS for t in slot):
+                other += 2 * UNSEEN_WEIGHT
             else:
                 other += max(self.idf[t] * sim for t, sim in slot.items()) * ELSEWHERE_FACTOR
         total = explained + other
@@ -254,6 +260,8 @@ def _stop_weight(token: str) -> float:
     return 1.0 if token in PARTICLES else STOP_WEIGHT
 
 
+LIGHT_STEMS = frozenset(stem(w) for w in LIGHT_VERBS)
+EVERYDAY_STEMS = frozenset(stem(w) for w in EVERYDAY)
 ROLE_WORDS = frozenset(stem(w) for w in ROLE_PRODUCT | ROLE_PROJECT) | ROLE_PRODUCT | ROLE_PROJECT
 
 

@@ -28,7 +28,7 @@ _UNDERSCORE = re.compile(r"_+")
 _DIGITS = re.compile(r"^\d+(?:st|nd|rd|th|s|k|m)?$")
 
 _MASS_MENTION = re.compile(
-    r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|@(?:everyone|here|channel)\b|<@&?\d+>",
+    r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|@(?:everyone|here|channel)|<@&?\d+>",
     re.IGNORECASE,
 )
 
@@ -47,6 +47,8 @@ def clean(text: str) -> str:
     kept = []
     for ch in text:
         cat = unicodedata.category(ch)
+        if cat == "Cf":
+            continue  # soft hyphens, zero-width spaces and joiners sit inside words: drop, don't split
         if cat[0] == "C" or cat in ("So", "Sk", "Mn", "Me"):
             kept.append(" ")
         else:
@@ -77,10 +79,10 @@ _BRITISH = (
     (re.compile(r"isation(s?)$"), r"ization\1"),
     (re.compile(r"(?<=.{3})is(e|es|ed|ing)$"), r"iz\1"),
     (re.compile(r"our$"), "or"),
-    (re.compile(r"(?<=[^aeiou])(ll)(ed|ing)$"), r"l\2"),
+    (re.compile(r"(?<=.{2})ys(e|es|ed|ing)$"), r"yz\1"),
     (re.compile(r"(?<=.)tre$"), "ter"),
 )
-_DOUBLE_CONSONANT = re.compile(r"([bdfgkmnprtz])\1$")
+_DOUBLE_CONSONANT = re.compile(r"([bdfgklmnprstz])\1$")
 
 
 @lru_cache(maxsize=65536)

@@ -61,3 +61,24 @@ OWNERSHIP_CUES: frozenset[str] = frozenset(
 
 FACTUAL_OPENERS: frozenset[str] = frozenset("what whats where wheres when whens how hows is are does do can will".split())
 """Openers of fact-finding questions ("what time is ...", "how long is ..."), which this bot does not answer."""
+
+LIGHT_VERBS: frozenset[str] = frozenset(
+    """write writes wrote writing create creates creating run runs running set sets setting build builds building
+    prepare prepares preparing maintain maintains maintaining produce produces producing draft drafts drafting
+    put puts start starts starting keep keeps keeping give gives giving lead leads leading manage manages managing
+    own handle organise organize organises organizes organising organizing update updates updating""".split()
+)
+"""Verbs that say someone does something, not what: "who writes the project plan?" is about the plan.
+
+They still count inside a phrase ("writing skills"), but for a fraction of a topic word.
+"""
+
+EVERYDAY: frozenset[str] = frozenset(
+    """room rooms office offices desk desks kitchen lunch dinner breakfast coffee tea snacks cake party parties birthday
+    holiday holidays vacation vacations payday payroll printer printers wifi laptop laptops monitor monitors parking
+    elevator lift badge key keys door doors building floor floors toilet bathroom weather rain train bus taxi flight
+    flights hotel visa passport doctor pharmacy gym football soccer game games movie music pizza sushi secret santa
+    christmas gift gifts dress uniform chair chairs password email inbox phone""".split()
+)
+"""Everyday workplace words. Unless the matched topic itself uses one, it counts as evidence the
+question is about something else: "who has the key to the project room?" is not about key results."""

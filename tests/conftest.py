@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Callable
@@ -37,22 +38,26 @@ def run_cli(*args: str, input: bytes | str | None = None, timeout: float = CLI_T
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run `python -m bot.cli ARGS` in a fresh process; stdout/stderr are bytes.
 
-    The environment drops ROLECALL_KNOWLEDGE so a developer's team folder never
-    leaks into the results; pass `env` to add variables.
+    The child never sees the developer's own settings: ROLECALL_* variables are
+    dropped and XDG_DATA_HOME points at a fresh empty folder, so the default
+    conversation store is new for every run (pass `--store` to share one
+    between runs). Pass `env` to add or override variables.
     """
-    environment = {k: v for k, v in os.environ.items() if k != "ROLECALL_KNOWLEDGE"}
-    environment.update(env or {})
-    if isinstance(input, str):
-        input = input.encode("utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=input if input is not None else b"",
-        capture_output=True,
-        timeout=timeout,
-        cwd=REPO_ROOT,
-        env=environment,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("ROLECALL_")}
+        environment["XDG_DATA_HOME"] = data_home
+        environment.update(env or {})
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            input=input if input is not None else b"",
+            capture_output=True,
+            timeout=timeout,
+            cwd=REPO_ROOT,
+            env=environment,
+            check=False,
+        )
 
 
 def write_kb(tmp_path: Path, yaml_text: str, name: str = "team.yaml") -> Path:

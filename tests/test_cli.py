@@ -186,7 +186,6 @@ def test_batch_without_json_prints_text_answers(tmp_path, run_cli):
     assert result.stdout.decode().startswith("Project manager.")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a missing --batch file ends in a FileNotFoundError traceback")
 def test_batch_of_a_missing_file_is_a_one_line_error(tmp_path, run_cli):
     result = run_cli("ask", "--batch", str(tmp_path / "nope.txt"), "--json")
     assert result.returncode != 0
@@ -326,7 +325,6 @@ def test_eval_fail_under_exits_one_below_the_bar(tmp_path, run_cli):
     assert run_cli("eval", str(path), "--fail-under", "80").returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: eval of a missing or malformed file ends in a traceback")
 @pytest.mark.parametrize("content", [None, "- {q: 'who owns the roadmap?', verdict: maybe}\n"], ids=["missing", "bad-verdict"])
 def test_eval_of_a_bad_file_is_a_one_line_error(tmp_path, run_cli, content):
     path = tmp_path / "labelled.yaml"
