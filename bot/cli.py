@@ -67,6 +67,25 @@ def _parser() -> argparse.ArgumentParser:
     _add_conversation(quiz)
     quiz.set_defaults(run=_cmd_quiz, json=False)
 
+    serve = sub.add_parser("serve", help="run Rolecall as a Slack app or Discord bot",
+                           description="Run a chat platform front end. Tokens come from the environment (or a .env file).")
+    serve.add_argument("platform", choices=["slack", "discord"], help="which platform to serve")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)),
+                       help="HTTP port for Slack's HTTP mode (default 3000, or PORT)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"), help="address to listen on (default 0.0.0.0)")
+    serve.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
+    _add_conversation(serve, with_user=False)
+    serve.set_defaults(run=_cmd_serve)
+
+    discord = sub.add_parser("discord", help="Discord tools", description="Discord tools.")
+    discord_sub = discord.add_subparsers(title="discord commands", metavar="DISCORD_COMMAND", required=True)
+    sync = discord_sub.add_parser("sync", help="register the /rolecall slash commands with Discord",
+                                  description="Register the slash commands globally (can take up to an hour to appear) "
+                                              "or to one guild with --guild (instant, for development).")
+    sync.add_argument("--guild", type=int, metavar="ID", help="register to this guild only")
+    sync.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
+    sync.set_defaults(run=_cmd_discord_sync)
+
     kb = sub.add_parser("kb", help="knowledge base tools", description="Knowledge base tools.")
     kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base and print a summary",
@@ -90,8 +109,9 @@ def _add_knowledge(parser: argparse.ArgumentParser) -> None:
                         help="add a folder of team knowledge YAML on top of the shipped files (or ROLECALL_KNOWLEDGE)")
 
 
-def _add_conversation(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--user", default=os.environ.get("USER", "you"), help="whose conversation this is (default: $USER)")
+def _add_conversation(parser: argparse.ArgumentParser, *, with_user: bool = True) -> None:
+    if with_user:
+        parser.add_argument("--user", default=os.environ.get("USER", "you"), help="whose conversation this is (default: $USER)")
     parser.add_argument("--store", metavar="URL", help="where conversations live: sqlite:///path.db (default: a file in "
                         "your data directory), redis://host:port/db, or memory:// (or ROLECALL_STORE)")
     parser.add_argument("--session-ttl", type=float, metavar="SECONDS",
@@ -156,6 +176,20 @@ def _cmd_quiz(args: argparse.Namespace) -> int:
     from .terminal import run_quiz
 
     return run_quiz(_conversation(args), user=args.user)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    if args.platform == "slack":
+        from adapters.slack import serve
+    else:
+        from adapters.discord_bot import serve
+    return serve(_conversation(args), args)
+
+
+def _cmd_discord_sync(args: argparse.Namespace) -> int:
+    from adapters.discord_bot import sync_commands
+
+    return sync_commands(args)
 
 
 def _cmd_kb_check(args: argparse.Namespace) -> int:

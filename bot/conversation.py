@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from .advisor import Advisor
+from .commands import Command
 from .messages import Message, Reply
 from .normalize import defang, words
 from .quiz import Quiz, load_quiz
@@ -54,6 +56,16 @@ class Conversation:
             log.warning("store unavailable: %s", exc)
             reply = Reply(text=STORE_DOWN)
         return _safe(reply)
+
+    def run(self, command: Command, message: Message) -> Reply:
+        """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
+        if command.name in ("who", "ask"):
+            return _safe(self._ask(command.argument))
+        if command.name == "quiz":
+            return self.handle(replace(message, text="", choice="quiz:start"))
+        if command.name == "result":
+            return self.handle(replace(message, text="my result", choice=None))
+        return Reply(text=HELP_TEXT)
 
     def _route(self, message: Message) -> Reply:
         if message.choice:
