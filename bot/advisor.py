@@ -50,7 +50,11 @@ class Advisor:
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> "Advisor":
-        return cls(knowledge.load(extra_dirs))
+        """The shipped knowledge plus team folders, validated and indexed (reused from the cache when unchanged)."""
+        from .index_cache import cached
+
+        files = knowledge.knowledge_files(extra_dirs)
+        return cached(files, lambda: cls(knowledge.load_files(files)))
 
     def ask(self, question: str) -> Answer:
         """Answer one question; never raises on any text."""

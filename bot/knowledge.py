@@ -88,6 +88,11 @@ def load(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> Kn
     Raises KnowledgeError for the first problem found, so a broken edit never
     produces a half-loaded bot.
     """
+    return load_files(knowledge_files(extra_dirs, include_shipped=include_shipped))
+
+
+def knowledge_files(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> list[Path]:
+    """Every knowledge file, shipped first, then each team folder in order (quiz.yaml is not one)."""
     files: list[Path] = []
     if include_shipped:
         files += sorted(shipped_dir().glob("*.yaml"))
@@ -96,10 +101,12 @@ def load(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> Kn
         if not folder.is_dir():
             raise KnowledgeError(str(folder), 0, "knowledge folder does not exist")
         files += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    return [f for f in files if f.name != "quiz.yaml"]
+
+
+def load_files(files: list[Path]) -> KnowledgeBase:
     entries: list[Entry] = []
     for path in files:
-        if path.name == "quiz.yaml":
-            continue
         entries += parse_file(path)
     check_consistency(entries)
     return KnowledgeBase(entries)

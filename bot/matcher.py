@@ -130,6 +130,15 @@ class Matcher:
         self._surface = surface
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_fuzzy"]  # a per-process cache of typo lookups; rebuilt empty
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
+
     # -- question analysis -------------------------------------------------
 
     def analyse(self, text: str) -> Analysis:

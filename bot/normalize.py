@@ -25,6 +25,7 @@ _AT_WORD = re.compile(r"(?<!\w)@[\w.-]{1,40}")
 _APOSTROPHE = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[^\w]+")
 _UNDERSCORE = re.compile(r"_+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile(r"^\d+(?:st|nd|rd|th|s|k|m)?$")
 
 _MASS_MENTION = re.compile(
@@ -43,6 +44,8 @@ def clean(text: str) -> str:
     text = _SLACK_LINK_LABEL.sub(r"\1", text)
     text = _PLATFORM_TOKEN.sub(" ", text)
     text = _EMOJI_SHORTCODE.sub(" ", text)
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return " ".join(text.split())  # the common case needs no per-character look
     text = unicodedata.normalize("NFKC", text)
     kept = []
     for ch in text:
