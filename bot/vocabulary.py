@@ -32,6 +32,7 @@ STOPWORDS: frozenset[str] = frozenset(
     yes no not okay ok well like kind kinda sorta lot lots much many more most very quite too
     new our current next last first second
     product project products projects manager managers management mgr mgmt pm pms pdm pdms pjm pjms
+    suited suit suits tips tip prefer prefers enjoy enjoys stronger important better fit fits wondering considering
     before after during while since until anything something everything nothing everyone whatever
     vs versus between over under up down out off on in go goes going went again
     """.split()
