@@ -25,7 +25,12 @@ CLOSE_CALL_MARGIN = 0.06
 """A runner-up with another owner this close is worth mentioning."""
 
 ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both": "Both roles", "unknown": "Not something I know"}
-_ARITHMETIC = re.compile(r"\d\s*(?:[-+*/x×÷^%]|times|plus|minus|divided by|percent|squared|to the power)\s*(?:of\s*)?\d", re.I)
+_ARITHMETIC = re.compile(
+    r"\d\s*(?:[-+*/x×÷^%]|times|plus|minus|divided by|percent|squared|to the power)\s*(?:of\s*)?(?:an?\s+)?\d"
+    r"|\b(?:sum|product|average|mean|total|square root|factorial) of\s+(?:the\s+)?(?:\d|all\b)"
+    r"|\b(?:what(?:'s| is)|calculate|compute)\s+\d[\d.,]*\s*(?:[-+*/x×÷^%]|times|plus|minus|percent)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)

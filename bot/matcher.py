@@ -26,7 +26,7 @@ from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .normalize import is_number, stem, words
-from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS
+from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS, STOPWORDS
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
@@ -164,6 +164,8 @@ class Matcher:
                 result.slots.append({joined: 1.0})
                 canonical[-1] = joined
                 continue
+            if self._misspelt_framing(word):
+                continue  # "managment", "projet": a typo of a framing word is still framing
             guess = self._fuzzy(word)
             if guess:
                 result.slots.append({guess[0]: guess[1]})
@@ -185,6 +187,14 @@ class Matcher:
             return None
         token = stem(raw[i] + raw[i + 1])
         return token if token in self.idf else None
+
+    @staticmethod
+    @lru_cache(maxsize=20_000)
+    def _misspelt_framing(word: str) -> bool:
+        if len(word) < 6 or not word.isalpha():
+            return False
+        found = process.extractOne(word, _LONG_FRAMING, scorer=OSA.distance, score_cutoff=1 if len(word) < 9 else 2)
+        return found is not None
 
     def _fuzzy_uncached(self, word: str) -> tuple[str, float] | None:
         """The closest known word within one edit (two for long words), or None."""
@@ -270,6 +280,7 @@ def _stop_weight(token: str) -> float:
 
 
 LIGHT_STEMS = frozenset(stem(w) for w in LIGHT_VERBS)
+_LONG_FRAMING = sorted(w for w in STOPWORDS if len(w) >= 6)
 EVERYDAY_STEMS = frozenset(stem(w) for w in EVERYDAY)
 ROLE_WORDS = frozenset(stem(w) for w in ROLE_PRODUCT | ROLE_PROJECT) | ROLE_PRODUCT | ROLE_PROJECT
 

@@ -1,0 +1,420 @@
+"""The Discord front end: `/rolecall` slash commands, mentions and DMs, quiz buttons.
+
+A thin discord.py adapter. It turns interactions and messages into the core's
+`Message`, hands them to `Conversation`, and renders the `Reply` as an embed
+(and buttons for the quiz). Every decision lives in the core, so Discord answers
+exactly as the terminal and Slack do.
+
+Settings (environment, or a .env file): DISCORD_TOKEN (required) and
+DISCORD_MESSAGE_CONTENT=1 to use the privileged message-content intent. See
+docs/discord.md for creating the bot, inviting it and registering the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, Awaitable
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from bot.commands import Command
+from bot.conversation import Conversation
+from bot.messages import Message, Reply
+from bot.normalize import defang
+
+from .settings import SettingsError, load_env_file, optional, require
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+NO_PINGS = discord.AllowedMentions.none()
+"""Nothing the bot sends may notify anyone: no @everyone/@here, no users, no roles, no reply ping."""
+
+TOKEN_HINT = ("create a bot at https://discord.com/developers/applications (Bot > Reset Token) and put its token "
+              "in the environment or a .env file; see docs/discord.md")
+REJECTED = ("rolecall: DISCORD_TOKEN was rejected by Discord (401 Unauthorized): copy a fresh token from the Developer "
+            "Portal (Bot > Reset Token) and set it again")
+INTENT_MISSING = ("rolecall: DISCORD_MESSAGE_CONTENT=1 asks for the Message Content intent, but it is not enabled for "
+                  "this bot: turn it on in the Developer Portal (Bot > Privileged Gateway Intents) or unset the variable")
+API_BASE_VARIABLE = "ROLECALL_DISCORD_API_BASE"
+GATEWAY_VARIABLE = "ROLECALL_DISCORD_GATEWAY"
+"""Tests only: point discord.py's REST API and gateway at a local mock server."""
+
+NOT_YOURS = "These buttons belong to someone else's quiz. Use /rolecall quiz to take your own."
+SORRY = "Sorry, something went wrong on my side. Please try again."
+
+COLOURS = {
+    "product": discord.Colour(0x5865F2),
+    "project": discord.Colour(0x57F287),
+    "both": discord.Colour(0x9B59B6),
+    "hybrid": discord.Colour(0x9B59B6),
+    "unknown": discord.Colour(0x95A5A6),
+}
+QUIZ_COLOUR = discord.Colour(0xFEE75C)
+NOTE_COLOUR = discord.Colour(0x2B2D31)
+
+# Discord's size limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+# and https://discord.com/developers/docs/components/reference#button
+_DESCRIPTION_MAX, _TITLE_MAX, _FOOTER_MAX, _LABEL_MAX, _CUSTOM_ID_MAX = 4096, 256, 2048, 80, 100
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str
+    message_content: bool = False
+
+    @classmethod
+    def from_env(cls, env_file: str | None = ".env") -> "DiscordSettings":
+        """Read the settings, or raise SettingsError naming the variable to fix."""
+        if env_file:
+            load_env_file(env_file)
+        token = require("DISCORD_TOKEN", TOKEN_HINT)
+        flag = (optional("DISCORD_MESSAGE_CONTENT", "0") or "0").lower()
+        if flag not in _TRUE | _FALSE:
+            raise SettingsError(f"DISCORD_MESSAGE_CONTENT must be 1 or 0, not {flag!r}")
+        return cls(token=token, message_content=flag in _TRUE)
+
+
+# -- rendering: a Reply as an embed and buttons --------------------------------------------------
+
+
+def render(reply: Reply) -> discord.Embed:
+    """The reply as one embed: verdict colour and topic/source footer, quiz progress, or the quiz result."""
+    text = defang(reply.text)
+    quiz = reply.quiz
+    if quiz and quiz.get("result"):
+        embed = discord.Embed(title="Your quiz result", description=_clip(text, _DESCRIPTION_MAX),
+                              colour=COLOURS.get(quiz["result"].get("role"), QUIZ_COLOUR))
+        embed.set_footer(text=f"Quiz complete · {quiz['of']} questions")
+        return embed
+    if quiz and reply.choices:
+        progress = f"Question {quiz['step']} of {quiz['of']}"
+        body = text.replace(progress + ": ", "", 1)  # the title already says where we are
+        return discord.Embed(title=progress, description=_clip(body, _DESCRIPTION_MAX), colour=QUIZ_COLOUR)
+    if reply.verdict:
+        lines = text.split("\n")
+        footer = [line for line in lines if line.startswith("Topic: ")]
+        body = "\n".join(line for line in lines if not line.startswith("Topic: "))
+        embed = discord.Embed(description=_clip(body, _DESCRIPTION_MAX), colour=COLOURS.get(reply.verdict, NOTE_COLOUR))
+        if footer:
+            embed.set_footer(text=_clip(footer[0], _FOOTER_MAX))
+        return embed
+    return discord.Embed(description=_clip(text, _DESCRIPTION_MAX), colour=NOTE_COLOUR)
+
+
+def buttons(reply: Reply, *, owner: int | None = None) -> discord.ui.View | None:
+    """The reply's choices as persistent buttons, or None when it has none.
+
+    `owner` (a user id) goes into each custom_id on public messages, so that on a
+    quiz started in a channel only its owner's clicks count.
+    """
+    if not reply.choices:
+        return None
+    view = discord.ui.View(timeout=None)
+    for choice in reply.choices[:25]:  # a message holds at most 5 rows of 5 buttons
+        try:
+            view.add_item(ChoiceButton(choice.id, choice.label, owner=owner))
+        except ValueError:
+            log.warning("choice id %r does not fit in a Discord custom_id; leaving its button out", choice.id)
+    return view if view.children else None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"rolecall:(?P<choice>[^|]{1,90})(?:\|(?P<owner>\d{1,20}))?"):
+    """A button whose custom_id carries the core's choice id (`rolecall:quiz:<q>:<o>`).
+
+    Registered with `Client.add_dynamic_items` at start-up, so a click on any
+    message ever sent, even before a restart, finds its way back; the quiz state
+    itself lives in the core's store.
+    """
+
+    def __init__(self, choice: str, label: str, *, owner: int | None = None):
+        custom_id = f"rolecall:{choice}" + (f"|{owner}" if owner else "")
+        if len(custom_id) > _CUSTOM_ID_MAX or "|" in choice:
+            raise ValueError(f"custom_id too long or malformed: {custom_id!r}")
+        super().__init__(discord.ui.Button(label=_clip(defang(label), _LABEL_MAX) or "…", custom_id=custom_id,
+                                           style=discord.ButtonStyle.secondary))
+        self.choice = choice
+        self.owner = owner
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> "ChoiceButton":
+        owner = match["owner"]
+        return cls(match["choice"], item.label or "", owner=int(owner) if owner else None)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, RolecallBot):
+            await client.on_choice(interaction, self.choice, owner=self.owner)
+
+
+# -- the slash commands ------------------------------------------------------------------------
+
+
+class RolecallCommands(app_commands.Group):
+    """/rolecall who|ask|quiz|help, each mapped straight to a core Command."""
+
+    def __init__(self) -> None:
+        super().__init__(name="rolecall", description="Settle 'is this product or project work?' debates")
+
+    @app_commands.command(description="Post who owns a task (product or project manager) for the whole channel")
+    @app_commands.describe(task="the task, artifact or metric, e.g. the release plan")
+    async def who(self, interaction: discord.Interaction, task: app_commands.Range[str, 1, 500]) -> None:
+        # Discord validates option lengths, discord.py does not: a blank task gets help, as on Slack.
+        command = Command("who", task.strip(), public=True) if task.strip() else Command("help")
+        await _run(interaction, command)
+
+    @app_commands.command(description="Ask Rolecall a question; only you see the answer")
+    @app_commands.describe(question="e.g. is the burndown chart product or project work?")
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        await _run(interaction, Command("ask", question.strip()) if question.strip() else Command("help"))
+
+    @app_commands.command(description="Take the quiz: which role fits you, product or project manager?")
+    async def quiz(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, Command("quiz"))
+
+    @app_commands.command(description="What Rolecall can do, with examples")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, Command("help"))
+
+
+async def _run(interaction: discord.Interaction, command: Command) -> None:
+    client = interaction.client
+    assert isinstance(client, RolecallBot)
+    reply = await asyncio.to_thread(client.conversation.run, command, _message_from_interaction(interaction))
+    await _deliver(_send_response(interaction, reply, ephemeral=not command.public),
+                   f"answering /rolecall {command.name}")
+
+
+def _message_from_interaction(interaction: discord.Interaction, *, choice: str | None = None) -> Message:
+    return Message(platform=PLATFORM, workspace=str(interaction.guild_id or "dm"),
+                   channel=str(interaction.channel_id), user=str(interaction.user.id), choice=choice)
+
+
+def _send_response(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool,
+                   owner: int | None = None) -> Awaitable[Any]:
+    view = buttons(reply, owner=owner)
+    extra = {"view": view} if view else {}
+    return interaction.response.send_message(embed=render(reply), ephemeral=ephemeral, allowed_mentions=NO_PINGS,
+                                             **extra)
+
+
+async def _deliver(action: Awaitable[Any], what: str) -> bool:
+    """Await one Discord call; log a failure instead of letting it stop the bot.
+
+    discord.py already waits out 429 rate limits and retries 5xx answers
+    (https://discord.com/developers/docs/topics/rate-limits); what reaches here
+    is final, so it is logged and the bot moves on to the next event.
+    """
+    try:
+        await action
+        return True
+    except discord.Forbidden as exc:
+        log.warning("%s: forbidden (HTTP 403, code %s: %s); check the bot's channel permissions", what, exc.code, exc.text)
+    except discord.NotFound as exc:
+        log.warning("%s: not found (HTTP 404, code %s: %s); the interaction may have expired or the message or "
+                    "channel is gone", what, exc.code, exc.text)
+    except discord.RateLimited as exc:
+        log.warning("%s: rate limited for %.1f s; dropped", what, exc.retry_after)
+    except discord.HTTPException as exc:
+        log.warning("%s: Discord answered HTTP %s (code %s: %s)", what, exc.status, exc.code, exc.text)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        log.warning("%s: could not reach Discord: %s", what, exc)
+    return False
+
+
+# -- the client ----------------------------------------------------------------------------------
+
+
+class RolecallBot(discord.Client):
+    """The Discord client: holds the core's Conversation and a CommandTree with /rolecall."""
+
+    def __init__(self, conversation: Conversation, *, message_content: bool = False, **options: Any):
+        intents = discord.Intents.none()
+        intents.guilds = True           # guild and channel objects for interactions and mentions
+        intents.guild_messages = True   # MESSAGE_CREATE in channels (content only when we are mentioned)
+        intents.dm_messages = True      # MESSAGE_CREATE in DMs
+        intents.message_content = message_content
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
+        self.conversation = conversation
+        self.message_content = message_content
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(RolecallCommands())
+        self.tree.error(self._on_command_error)
+
+    async def setup_hook(self) -> None:
+        # Buttons on messages sent before a restart keep working: the custom_id is all we need.
+        self.add_dynamic_items(ChoiceButton)
+
+    async def on_ready(self) -> None:
+        log.info("connected to Discord as %s (id %s) in %d guild(s)", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds))
+
+    async def answer(self, message: Message) -> Reply:
+        """The core's reply; run off the event loop, since the store may touch the disk or the network."""
+        return await asyncio.to_thread(self.conversation.handle, message)
+
+    # -- mentions and DMs --
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or self.user is None or message.author.id == self.user.id:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        if not self._addressed_to_me(message):
+            return
+        text = re.sub(rf"<@!?{self.user.id}>", " ", message.content).strip()
+        reply = await self.answer(Message(text=text, platform=PLATFORM,
+                                          workspace=str(message.guild.id) if message.guild else "dm",
+                                          channel=str(message.channel.id), user=str(message.author.id)))
+        owner = message.author.id if message.guild else None
+        view = buttons(reply, owner=owner)
+        extra: dict[str, Any] = {"view": view} if view else {}
+        if message.guild:
+            # A reply keeps the thread of the conversation; fail_if_not_exists=False still answers if it was deleted.
+            extra["reference"] = message.to_reference(fail_if_not_exists=False)
+            extra["mention_author"] = False
+        await _deliver(message.channel.send(embed=render(reply), allowed_mentions=NO_PINGS, **extra),
+                       f"answering a message in channel {message.channel.id}")
+
+    def _addressed_to_me(self, message: discord.Message) -> bool:
+        """DMs, mentions of the bot (not @everyone), and with the content intent, replies to the bot."""
+        assert self.user is not None
+        if message.guild is None:
+            return True
+        if self.user.id in message.raw_mentions:
+            return True
+        if self.message_content and message.reference is not None:
+            resolved = message.reference.resolved
+            return isinstance(resolved, discord.Message) and resolved.author.id == self.user.id
+        return False
+
+    # -- buttons --
+
+    async def on_choice(self, interaction: discord.Interaction, choice: str, *, owner: int | None) -> None:
+        """A click: the next question or the result replaces the same message; anything else is a private note."""
+        if owner is not None and interaction.user.id != owner:
+            await _deliver(_send_response(interaction, Reply(text=NOT_YOURS), ephemeral=True), "answering a click")
+            return
+        reply = await self.answer(_message_from_interaction(interaction, choice=choice))
+        if reply.quiz is not None:
+            view = buttons(reply, owner=owner)
+            action = interaction.response.edit_message(embed=render(reply), view=view, allowed_mentions=NO_PINGS)
+            await _deliver(action, f"updating the quiz after a click on {choice}")
+        else:
+            await _deliver(_send_response(interaction, reply, ephemeral=True), f"answering a click on {choice}")
+
+    # -- errors --
+
+    async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("/rolecall failed", exc_info=error)
+        if not interaction.response.is_done():
+            await _deliver(_send_response(interaction, Reply(text=SORRY), ephemeral=True), "reporting an error")
+
+
+# -- entry points: rolecall serve discord, rolecall discord sync --------------------------------
+
+
+def serve(conversation: Conversation, args: argparse.Namespace) -> int:
+    """Run the bot until interrupted; a missing or rejected token is one clear line and exit code 2."""
+    try:
+        settings = DiscordSettings.from_env(getattr(args, "env_file", ".env"))
+    except SettingsError as exc:
+        print(f"rolecall: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging()
+    _use_test_endpoints()
+    bot = RolecallBot(conversation, message_content=settings.message_content)
+
+    async def run() -> None:
+        async with bot:
+            await bot.start(settings.token)
+
+    return _run_client(run)
+
+
+def sync_commands(args: argparse.Namespace) -> int:
+    """Register /rolecall globally, or copied to one guild with --guild (instant; for development)."""
+    try:
+        settings = DiscordSettings.from_env(getattr(args, "env_file", ".env"))
+    except SettingsError as exc:
+        print(f"rolecall: {exc}", file=sys.stderr)
+        return 2
+    _use_test_endpoints()
+    guild_id: int | None = getattr(args, "guild", None)
+
+    async def run() -> None:
+        client = discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_PINGS)
+        tree = app_commands.CommandTree(client)
+        tree.add_command(RolecallCommands())
+        async with client:
+            await client.login(settings.token)  # REST only: no gateway connection is needed to register
+            guild = discord.Object(id=guild_id) if guild_id else None
+            if guild:
+                tree.copy_global_to(guild=guild)
+            synced = await tree.sync(guild=guild)
+        names = ", ".join(f"/{c.name}" for c in synced) or "nothing"
+        if guild:
+            print(f"Registered {names} in guild {guild_id}; it is usable there now.")
+        else:
+            print(f"Registered {names} globally; Discord can take up to an hour to show it in every server.")
+
+    return _run_client(run)
+
+
+def _run_client(run) -> int:
+    try:
+        asyncio.run(run())
+    except discord.LoginFailure:
+        print(REJECTED, file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(INTENT_MISSING, file=sys.stderr)
+        return 2
+    except discord.Forbidden as exc:
+        print(f"rolecall: Discord refused (HTTP 403: {exc.text}); for --guild, invite the bot to that server with the "
+              "applications.commands scope", file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"rolecall: Discord answered HTTP {exc.status}: {exc.text}", file=sys.stderr)
+        return 1
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        print(f"rolecall: could not reach Discord: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=os.environ.get("ROLECALL_LOG_LEVEL", "INFO").upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _use_test_endpoints() -> None:
+    """Tests only: ROLECALL_DISCORD_API_BASE / ROLECALL_DISCORD_GATEWAY point discord.py at a local mock."""
+    base = os.environ.get(API_BASE_VARIABLE, "").strip()
+    if base:
+        discord.http.Route.BASE = base.rstrip("/")
+        log.warning("using the Discord API at %s (%s is for tests only)", base, API_BASE_VARIABLE)
+    gateway = os.environ.get(GATEWAY_VARIABLE, "").strip()
+    if gateway:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+        log.warning("using the Discord gateway at %s (%s is for tests only)", gateway, GATEWAY_VARIABLE)
