@@ -17,7 +17,7 @@ from .matcher import Candidate, Matcher, names_both_roles
 from .normalize import defang, words
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
-ANSWER_THRESHOLD = 0.45
+ANSWER_THRESHOLD = 0.40
 """Below this score the honest answer is "not something I know"."""
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""

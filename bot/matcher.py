@@ -34,7 +34,7 @@ UNSEEN_WEIGHT = 3.2
 """Weight of a question word the knowledge base has never seen: strong evidence of an off-topic question."""
 ELSEWHERE_FACTOR = 0.55
 """A known word the entry does not use counts for this share of its weight against the entry."""
-QUESTION_COVER_FLOOR = 0.3
+QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
