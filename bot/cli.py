@@ -86,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
     sync.set_defaults(run=_cmd_discord_sync)
 
+    debate = sub.add_parser("debate", help="start a debate poll: is TASK product or project work?",
+                            description="Start a poll; vote and reveal through `rolecall chat` with the same --store "
+                                        "(vote product|project|both, reveal).")
+    debate.add_argument("task", nargs="+", help="what to debate, e.g. the release plan")
+    debate.add_argument("--json", action="store_true", help="print the reply object of the chat contract")
+    _add_conversation(debate)
+    debate.set_defaults(run=_cmd_debate)
+
     kb = sub.add_parser("kb", help="knowledge base tools", description="Knowledge base tools.")
     kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base and print a summary",
@@ -116,6 +124,9 @@ def _add_conversation(parser: argparse.ArgumentParser, *, with_user: bool = True
                         "your data directory), redis://host:port/db, or memory:// (or ROLECALL_STORE)")
     parser.add_argument("--session-ttl", type=float, metavar="SECONDS",
                         help="forget idle quizzes after this long (default 86400, or ROLECALL_SESSION_TTL)")
+    poll_default = os.environ.get("ROLECALL_POLL_DURATION")
+    parser.add_argument("--poll-duration", type=float, metavar="SECONDS", default=float(poll_default) if poll_default else None,
+                        help="debate polls reveal themselves after this long (default 600, or ROLECALL_POLL_DURATION)")
     _add_knowledge(parser)
 
 
@@ -163,13 +174,21 @@ def _conversation(args: argparse.Namespace):
         store = open_store(args.store, ttl=args.session_ttl)
     except ValueError as exc:
         raise SystemExit(f"rolecall: {exc}")
-    return Conversation(_advisor(args), store)
+    return Conversation(_advisor(args), store, poll_duration=args.poll_duration)
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
     from .terminal import run_chat
 
     return run_chat(_conversation(args), as_json=args.json, user=args.user)
+
+
+def _cmd_debate(args: argparse.Namespace) -> int:
+    from .messages import Message
+
+    reply = _conversation(args).handle(Message(text="debate: " + " ".join(args.task), user=args.user))
+    print(json.dumps(reply.as_json(), ensure_ascii=False) if args.json else reply.text)
+    return 0
 
 
 def _cmd_quiz(args: argparse.Namespace) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUBCOMMANDS = ("who", "ask", "quiz", "help", "result")
-"""Subcommands of /rolecall; later issues add debate and triage."""
+SUBCOMMANDS = ("who", "ask", "quiz", "help", "result", "debate")
+"""Subcommands of /rolecall."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ def parse(text: str) -> Command:
         return Command("ask", rest)
     if name == "quiz":
         return Command("quiz")
+    if name == "debate" and rest:
+        return Command("debate", rest, public=True)
     if name in ("result", "results"):
         return Command("result")
     return Command("help")

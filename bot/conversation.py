@@ -14,6 +14,7 @@ from .advisor import Advisor
 from .commands import Command
 from .messages import Message, Reply
 from .normalize import defang, words
+from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
 from .store import CorruptValue, MemoryStore, Store, StoreError
@@ -36,6 +37,10 @@ _START_QUIZ = re.compile(
     r"\b(?:quiz|fits? me|suits? me|right (?:role )?for me|am i (?:more )?(?:of )?(?:an? )?(?:product|project)|"
     r"should i (?:be|become) (?:an? )?(?:product|project)|which role (?:should i|would i|is for me)|career quiz)\b"
 )
+_CHOICE_ID = re.compile(r"^(?:quiz|poll|feedback):[\w-]+(?::[\w-]+)*$")
+_DEBATE = re.compile(r"^\s*(?:/rolecall\s+)?debate\s*[:\-]?\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_VOTE = re.compile(r"^\s*vote\s+(?:(?P<id>[0-9a-f]{8})\s+)?(?P<option>product|project|both)\s*[.!]?\s*$", re.IGNORECASE)
+_REVEAL = re.compile(r"^\s*reveal(?:\s+(?P<id>[0-9a-f]{8}))?\s*[.!]?\s*$", re.IGNORECASE)
 _QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
 STORE_DOWN = "I can't save your progress right now, try again in a moment."
 RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to start again."
@@ -44,9 +49,12 @@ RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to st
 class Conversation:
     """Routes messages to the advisor and the quiz; state lives only in the store."""
 
-    def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None):
+    def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None,
+                 *, poll_duration: float | None = None):
+        store = store or MemoryStore()
         self.advisor = advisor
-        self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store or MemoryStore())
+        self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store)
+        self.polls = Polls(advisor, store) if poll_duration is None else Polls(advisor, store, poll_duration)
 
     def handle(self, message: Message) -> Reply:
         """Answer one message; never raises for any input."""
@@ -65,11 +73,21 @@ class Conversation:
             return self.handle(replace(message, text="", choice="quiz:start"))
         if command.name == "result":
             return self.handle(replace(message, text="my result", choice=None))
+        if command.name == "debate":
+            return self.handle(replace(message, text=f"debate: {command.argument}", choice=None))
         return Reply(text=HELP_TEXT)
 
     def _route(self, message: Message) -> Reply:
+        if not message.choice and _CHOICE_ID.match(message.text.strip()):
+            message = replace(message, choice=message.text.strip(), text="")  # a button id typed by a script
         if message.choice:
             return self._button(message)
+        debate = _DEBATE.match(message.text)
+        if debate:
+            return self.polls.start(message, debate.group(1))
+        poll_reply = self._poll_text(message)
+        if poll_reply:
+            return poll_reply
         tokens = tuple(words(message.text))
         if tokens in _HELP:
             return Reply(text=HELP_TEXT)
@@ -86,10 +104,26 @@ class Conversation:
             return self._ask(message.text)
         return self._quiz_turn(message, state, tokens)
 
+    def _poll_text(self, message: Message) -> Reply | None:
+        """'vote product', 'vote <id> both', 'reveal', 'reveal <id>' typed in chat."""
+        found = _VOTE.match(message.text) or _REVEAL.match(message.text)
+        if not found:
+            return None
+        poll_id = found.group("id") or self.polls.current(message)
+        if not poll_id:
+            return Reply(text="There's no debate running here; start one with debate: <task>.", private=True)
+        if found.re is _VOTE:
+            return self.polls.vote(message, poll_id, found.group("option").lower())
+        return self.polls.reveal(message, poll_id)
+
     def _button(self, message: Message) -> Reply:
         parts = message.choice.split(":")
         if parts[0] == "help":
             return Reply(text=HELP_TEXT)
+        if parts[0] == "poll" and len(parts) == 3:
+            if parts[2] == "reveal":
+                return self.polls.reveal(message, parts[1])
+            return self.polls.vote(message, parts[1], parts[2])
         if parts == ["quiz", "start"]:
             return self.quizzes.start(message)
         if parts[0] == "quiz" and len(parts) == 3:
@@ -134,4 +168,4 @@ def _safe(reply: Reply) -> Reply:
     text = defang(reply.text)
     if text == reply.text:
         return reply
-    return Reply(text=text, verdict=reply.verdict, choices=reply.choices, quiz=reply.quiz, poll=reply.poll, answer=reply.answer)
+    return replace(reply, text=text)

@@ -36,6 +36,8 @@ class Reply:
     poll: dict[str, Any] | None = None
     answer: dict[str, Any] | None = field(default=None, compare=False)
     """The full `ask --json` object when the reply is a verdict."""
+    private: bool = False
+    """Meant only for the person who acted (a note about a stale button or a closed poll): adapters send it ephemerally."""
 
     def as_json(self) -> dict[str, Any]:
         """The `rolecall chat --json` contract."""

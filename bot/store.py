@@ -46,6 +46,10 @@ class Store(Protocol):
         """Apply `change` to the current value atomically; returning None deletes the key."""
         ...
 
+    def keys(self, prefix: str) -> list[str]:
+        """Live keys starting with `prefix`, for reports (gaps, feedback); not for hot paths."""
+        ...
+
 
 def session_key(*parts: str) -> str:
     """One key from several scope parts; '|' inside a part cannot fake another scope."""
@@ -118,6 +122,16 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from exc
 
+    def keys(self, prefix: str) -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        try:
+            rows = self._connect().execute(
+                "SELECT key FROM kv WHERE key LIKE ? ESCAPE '\\' AND expires >= ? ORDER BY key", (escaped + "%", time.time())
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from exc
+        return [row[0] for row in rows]
+
     def purge_expired(self) -> int:
         """Drop expired rows; reads already ignore them, this only reclaims space."""
         cursor = self._connect().execute("DELETE FROM kv WHERE expires < ?", (time.time(),))
@@ -144,6 +158,10 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
+
+    def keys(self, prefix: str) -> list[str]:
+        now = time.time()
+        return sorted(k for k, (_, expires) in list(self._data.items()) if k.startswith(prefix) and expires >= now)
 
     def update(self, key: str, change: Callable[[Value | None], Value | None], *, ttl: float | None = None) -> Value | None:
         with self._lock:
