@@ -197,7 +197,7 @@ async def _run(interaction: discord.Interaction, command: Command) -> None:
     client = interaction.client
     assert isinstance(client, RolecallBot)
     reply = await asyncio.to_thread(client.conversation.run, command, _message_from_interaction(interaction))
-    await _deliver(_send_response(interaction, reply, ephemeral=not command.public),
+    await _deliver(_send_response(interaction, reply, ephemeral=reply.private or not command.public),
                    f"answering /rolecall {command.name}")
 
 
@@ -251,6 +251,7 @@ class RolecallBot(discord.Client):
         intents.dm_messages = True      # MESSAGE_CREATE in DMs
         intents.message_content = message_content
         options.setdefault("chunk_guilds_at_startup", False)
+        _no_voice_warnings()
         super().__init__(intents=intents, allowed_mentions=NO_PINGS, **options)
         self.conversation = conversation
         self.message_content = message_content
@@ -283,7 +284,8 @@ class RolecallBot(discord.Client):
         reply = await self.answer(Message(text=text, platform=PLATFORM,
                                           workspace=str(message.guild.id) if message.guild else "dm",
                                           channel=str(message.channel.id), user=str(message.author.id)))
-        owner = message.author.id if message.guild else None
+        # A quiz card posted in a channel belongs to the person taking it; poll cards are for everyone.
+        owner = message.author.id if message.guild and reply.quiz is not None else None
         view = buttons(reply, owner=owner)
         extra: dict[str, Any] = {"view": view} if view else {}
         if message.guild:
@@ -308,15 +310,15 @@ class RolecallBot(discord.Client):
     # -- buttons --
 
     async def on_choice(self, interaction: discord.Interaction, choice: str, *, owner: int | None) -> None:
-        """A click: the next question or the result replaces the same message; anything else is a private note."""
+        """A click: the card it was on (quiz or poll) is edited in place; a private note goes only to the clicker."""
         if owner is not None and interaction.user.id != owner:
             await _deliver(_send_response(interaction, Reply(text=NOT_YOURS), ephemeral=True), "answering a click")
             return
         reply = await self.answer(_message_from_interaction(interaction, choice=choice))
-        if reply.quiz is not None:
+        if not reply.private and (reply.quiz is not None or reply.poll is not None):
             view = buttons(reply, owner=owner)
             action = interaction.response.edit_message(embed=render(reply), view=view, allowed_mentions=NO_PINGS)
-            await _deliver(action, f"updating the quiz after a click on {choice}")
+            await _deliver(action, f"updating the message after a click on {choice}")
         else:
             await _deliver(_send_response(interaction, reply, ephemeral=True), f"answering a click on {choice}")
 
@@ -360,6 +362,7 @@ def sync_commands(args: argparse.Namespace) -> int:
     guild_id: int | None = getattr(args, "guild", None)
 
     async def run() -> None:
+        _no_voice_warnings()
         client = discord.Client(intents=discord.Intents.none(), allowed_mentions=NO_PINGS)
         tree = app_commands.CommandTree(client)
         tree.add_command(RolecallCommands())
@@ -400,6 +403,12 @@ def _run_client(run) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _no_voice_warnings() -> None:
+    """Rolecall never joins voice channels: skip discord.py's warnings about missing voice libraries."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
 
 
 def _configure_logging() -> None:

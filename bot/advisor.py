@@ -22,6 +22,8 @@ ANSWER_THRESHOLD = 0.40
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
 CLOSE_CALL_MARGIN = 0.06
+LOW_CONFIDENCE = 0.65
+"""Answers below this confidence count as gaps in the knowledge too."""
 """A runner-up with another owner this close is worth mentioning."""
 
 ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both": "Both roles", "unknown": "Not something I know"}
@@ -41,6 +43,10 @@ class Answer:
     confidence: float
     topic: str | None
     text: str
+    nearest: str | None = None
+    """The closest topic even when the verdict is unknown, for the gaps report."""
+    gap: bool = False
+    """A real question the knowledge base answered badly or not at all (not small talk or sums)."""
 
     def as_json(self) -> dict:
         return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text}
@@ -76,7 +82,8 @@ class Advisor:
         _, found = self.matcher.candidates(question)
         if found and found[0].score >= _threshold(tokens):
             return self._verdict(found)
-        return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found))
+        return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found),
+                      nearest=found[0].entry.id if found else None, gap=True)
 
     def _verdict(self, found: list[Candidate]) -> Answer:
         best = found[0]
@@ -86,7 +93,8 @@ class Advisor:
         if rival and best.score - rival.score < CLOSE_CALL_MARGIN:
             text += (f"\nClose call: it could also be read as {topic_label(rival.entry)}, "
                      f"which is {ROLE_NAMES[rival.entry.owner].lower()} work.")
-        return Answer(entry.owner, calibrate(best.score), entry.id, defang(text))
+        confidence = calibrate(best.score)
+        return Answer(entry.owner, confidence, entry.id, defang(text), nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
 
     def _closest_text(self, found: list[Candidate]) -> str:
         names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]

@@ -86,6 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
     sync.set_defaults(run=_cmd_discord_sync)
 
+    triage = sub.add_parser("triage", help="classify a whole backlog: product, project or both for every task",
+                            description="Classify every task in FILE: a CSV (title/summary column, or --column), a plain "
+                                        "list one task per line, or a Markdown task list; '-' reads stdin. Prints a table "
+                                        "and counts per verdict, --json one object per task, --csv the input plus verdict columns.")
+    triage.add_argument("file", help="the backlog file, or - for stdin")
+    triage.add_argument("--column", metavar="NAME", help="the CSV column holding the task text (default: title, summary, ...)")
+    output = triage.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON object per task: ask --json's shape plus 'line'")
+    output.add_argument("--csv", action="store_true", help="the input CSV with verdict, confidence and topic columns added")
+    _add_knowledge(triage)
+    triage.set_defaults(run=_cmd_triage)
+
     debate = sub.add_parser("debate", help="start a debate poll: is TASK product or project work?",
                             description="Start a poll; vote and reveal through `rolecall chat` with the same --store "
                                         "(vote product|project|both, reveal).")
@@ -100,6 +112,18 @@ def _parser() -> argparse.ArgumentParser:
                               description="Validate every knowledge file; errors name file, line and reason.")
     _add_knowledge(check)
     check.set_defaults(run=_cmd_kb_check)
+
+    gaps = kb_sub.add_parser("gaps", help="questions the bot could not answer well, grouped, most asked first",
+                             description="List questions that came back unknown or low-confidence in chat, grouped by "
+                                         "similarity, with the nearest known topic: what to add to the knowledge.")
+    gaps.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
+    gaps.add_argument("--json", action="store_true", help="one JSON object per group")
+    gaps.set_defaults(run=_cmd_kb_gaps)
+    feedback = kb_sub.add_parser("feedback", help="topics by share of 👎 votes",
+                                 description="List answered topics with their 👍/👎 votes, the most disputed first.")
+    feedback.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
+    feedback.add_argument("--json", action="store_true", help="one JSON object per topic")
+    feedback.set_defaults(run=_cmd_kb_feedback)
 
     evaluate = sub.add_parser("eval", help="score answer quality on a labelled question file",
                               description="Score the bot on a YAML list of {id, q, verdict}: accuracy, confusion matrix, misses.")
@@ -183,6 +207,13 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     return run_chat(_conversation(args), as_json=args.json, user=args.user)
 
 
+def _cmd_triage(args: argparse.Namespace) -> int:
+    from .triage import run_triage
+
+    return run_triage(_advisor(args), source=args.file, column=args.column,
+                      output="json" if args.json else "csv" if args.csv else "table")
+
+
 def _cmd_debate(args: argparse.Namespace) -> int:
     from .messages import Message
 
@@ -220,6 +251,44 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
     print(f"OK: {len(kb)} entries, {kb.phrase_count()} phrases in {files} files")
     print("by owner: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["owner"].items())))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kind"].items())))
+    return 0
+
+
+def _feedback(args: argparse.Namespace):
+    from .feedback import Feedback
+    from .store import open_store
+
+    return Feedback(open_store(args.store))
+
+
+def _cmd_kb_gaps(args: argparse.Namespace) -> int:
+    groups = _feedback(args).gaps()
+    if args.json:
+        for g in groups:
+            print(json.dumps({"question": g.question, "count": g.count, "similar": g.similar, "nearest": g.nearest}, ensure_ascii=False))
+        return 0
+    if not groups:
+        print("No gaps recorded yet: every question asked in chat was answered confidently.")
+        return 0
+    print(f"{'asked':>5}  question (similar)  ->  nearest known topic")
+    for g in groups:
+        similar = f" (+{g.similar} similar)" if g.similar else ""
+        print(f"{g.count:>5}  {g.question}{similar}  ->  {g.nearest or '-'}")
+    return 0
+
+
+def _cmd_kb_feedback(args: argparse.Namespace) -> int:
+    topics = _feedback(args).topics()
+    if args.json:
+        for t in topics:
+            print(json.dumps({"topic": t.topic, "up": t.up, "down": t.down, "down_share": round(t.down_share, 3)}))
+        return 0
+    if not topics:
+        print("No 👍/👎 votes recorded yet.")
+        return 0
+    print(f"{'👎 share':>8}  {'👍':>4} {'👎':>4}  topic")
+    for t in topics:
+        print(f"{t.down_share:>8.0%}  {t.up:>4} {t.down:>4}  {t.topic}")
     return 0
 
 

@@ -14,10 +14,12 @@ from .advisor import Advisor
 from .commands import Command
 from .messages import Message, Reply
 from .normalize import defang, words
+from .feedback import Feedback
+from .messages import Choice
 from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
-from .store import CorruptValue, MemoryStore, Store, StoreError
+from .store import CorruptValue, MemoryStore, Store, StoreError, session_key
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ _CHOICE_ID = re.compile(r"^(?:quiz|poll|feedback):[\w-]+(?::[\w-]+)*$")
 _DEBATE = re.compile(r"^\s*(?:/rolecall\s+)?debate\s*[:\-]?\s+(.+)$", re.IGNORECASE | re.DOTALL)
 _VOTE = re.compile(r"^\s*vote\s+(?:(?P<id>[0-9a-f]{8})\s+)?(?P<option>product|project|both)\s*[.!]?\s*$", re.IGNORECASE)
 _REVEAL = re.compile(r"^\s*reveal(?:\s+(?P<id>[0-9a-f]{8}))?\s*[.!]?\s*$", re.IGNORECASE)
+_THUMBS = {"👍": True, "+1": True, ":+1:": True, ":thumbsup:": True, "👎": False, "-1": False, ":-1:": False,
+           ":thumbsdown:": False}
 _QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
 STORE_DOWN = "I can't save your progress right now, try again in a moment."
 RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to start again."
@@ -55,6 +59,8 @@ class Conversation:
         self.advisor = advisor
         self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store)
         self.polls = Polls(advisor, store) if poll_duration is None else Polls(advisor, store, poll_duration)
+        self.feedback = Feedback(store)
+        self.store = store
 
     def handle(self, message: Message) -> Reply:
         """Answer one message; never raises for any input."""
@@ -68,7 +74,7 @@ class Conversation:
     def run(self, command: Command, message: Message) -> Reply:
         """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
         if command.name in ("who", "ask"):
-            return _safe(self._ask(command.argument))
+            return _safe(self._ask(message, command.argument))
         if command.name == "quiz":
             return self.handle(replace(message, text="", choice="quiz:start"))
         if command.name == "result":
@@ -88,6 +94,9 @@ class Conversation:
         poll_reply = self._poll_text(message)
         if poll_reply:
             return poll_reply
+        thumbs = _THUMBS.get(message.text.strip().lower())
+        if thumbs is not None:
+            return self._thumbs(message, thumbs)
         tokens = tuple(words(message.text))
         if tokens in _HELP:
             return Reply(text=HELP_TEXT)
@@ -101,7 +110,7 @@ class Conversation:
         if state is None:
             if _START_QUIZ.search(" ".join(tokens)):
                 return self.quizzes.start(message)
-            return self._ask(message.text)
+            return self._ask(message, message.text)
         return self._quiz_turn(message, state, tokens)
 
     def _poll_text(self, message: Message) -> Reply | None:
@@ -120,6 +129,8 @@ class Conversation:
         parts = message.choice.split(":")
         if parts[0] == "help":
             return Reply(text=HELP_TEXT)
+        if parts[0] == "feedback" and len(parts) == 3 and parts[2] in ("up", "down"):
+            return self._record_vote(message, parts[1], parts[2] == "up")
         if parts[0] == "poll" and len(parts) == 3:
             if parts[2] == "reveal":
                 return self.polls.reveal(message, parts[1])
@@ -154,9 +165,34 @@ class Conversation:
         return Reply(text=f"{answer.text}\n\n{pending.text}", verdict=answer.verdict, choices=pending.choices,
                      quiz=pending.quiz, answer=answer.as_json())
 
-    def _ask(self, text: str) -> Reply:
+    def _ask(self, message: Message, text: str) -> Reply:
+        """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
         answer = self.advisor.ask(text)
-        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.as_json())
+        if answer.gap:
+            self.feedback.record_gap(text, answer.nearest)
+        choices: tuple[Choice, ...] = ()
+        if answer.topic:
+            self.store.put(_last_answer_key(message), {"topic": answer.topic})
+            choices = (Choice(f"feedback:{answer.topic}:up", "👍"), Choice(f"feedback:{answer.topic}:down", "👎"))
+        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.as_json(), choices=choices)
+
+    def _thumbs(self, message: Message, up: bool) -> Reply:
+        last = self.store.get(_last_answer_key(message))
+        if not last:
+            return Reply(text="Thanks! Ask me something first, then tell me whether the answer was right.", private=True)
+        return self._record_vote(message, last["topic"], up)
+
+    def _record_vote(self, message: Message, topic: str, up: bool) -> Reply:
+        if topic not in self.advisor.kb.by_id:
+            return Reply(text="That answer is no longer in my knowledge, but thanks all the same.", private=True)
+        self.feedback.vote(message, topic, up)
+        label = self.advisor.kb.by_id[topic].phrases[0]
+        note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
+        return Reply(text=f"Thanks! Noted that my answer on {label} {note}.", private=True)
+
+
+def _last_answer_key(message: Message) -> str:
+    return session_key("last-answer", message.platform, message.workspace, message.channel, message.user)
 
 
 def _looks_like_question(text: str, tokens: tuple[str, ...]) -> bool:

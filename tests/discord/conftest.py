@@ -1,0 +1,134 @@
+"""Fixtures for the Discord adapter tests: a local fake Discord, a connected bot, a CLI runner.
+
+The fake itself and the gateway payload builders live in fake_discord.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+
+import discord
+import pytest
+import pytest_asyncio
+import yarl
+
+from adapters.discord_bot import RolecallBot
+from bot.conversation import Conversation
+from bot.store import SQLiteStore
+from fake_discord import REPO_ROOT, TOKEN, WAIT, FakeDiscord
+
+
+# -- fixtures -------------------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def bot_log():
+    """WARNING+ records from the adapter, discord.py and asyncio; any ERROR fails the test at teardown.
+
+    discord.py only logs exceptions raised in CommandTree.on_error, View.on_error,
+    dynamic item callbacks and Client.on_error, so this is what surfaces them.
+    """
+    handler = _Collect()
+    loggers = [logging.getLogger(n) for n in ("adapters", "discord", "asyncio", "bot")]
+    for lg in loggers:
+        lg.addHandler(handler)
+    yield handler.records
+    for lg in loggers:
+        lg.removeHandler(handler)
+    errors = [r for r in handler.records if r.levelno >= logging.ERROR]
+    if errors:
+        formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+        details = "\n".join(formatter.format(r) + ("\n" + formatter.formatException(r.exc_info) if r.exc_info else "")
+                            for r in errors)
+        pytest.fail(f"errors were logged while the bot ran:\n{details}")
+
+
+@pytest_asyncio.fixture
+async def fake(monkeypatch) -> FakeDiscord:
+    server = await FakeDiscord().start()
+    monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url))
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def store(tmp_path) -> SQLiteStore:
+    return SQLiteStore(tmp_path / "state.db")
+
+
+@pytest.fixture
+def conversation(advisor, store) -> Conversation:
+    return Conversation(advisor, store)
+
+
+@pytest_asyncio.fixture
+async def start_bot(fake, conversation, bot_log):
+    """`await start_bot(conversation=..., message_content=False)`: a connected RolecallBot; closed at teardown."""
+    running: list[tuple[RolecallBot, asyncio.Task]] = []
+
+    async def start(*, conversation: Conversation = conversation, message_content: bool = False) -> RolecallBot:
+        bot = RolecallBot(conversation, message_content=message_content, guild_ready_timeout=0.01)
+        task = asyncio.create_task(bot.start(TOKEN))
+        running.append((bot, task))
+        deadline = time.monotonic() + WAIT
+        while not bot.is_ready():
+            if task.done():
+                task.result()  # raises what stopped the bot
+                raise AssertionError("the bot stopped before it was ready")
+            assert time.monotonic() < deadline, "the bot did not become ready"
+            await asyncio.sleep(0.01)
+        return bot
+
+    yield start
+    for bot, task in running:
+        await stop_bot(bot, task)
+
+
+async def stop_bot(bot: RolecallBot, task: asyncio.Task) -> None:
+    await bot.close()
+    try:
+        await asyncio.wait_for(task, WAIT)
+    except asyncio.CancelledError:
+        pass
+
+
+@pytest_asyncio.fixture
+async def bot(start_bot) -> RolecallBot:
+    return await start_bot()
+
+
+async def run_rolecall(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str]:
+    """`python -m bot.cli ARGS` as a subprocess, without blocking the loop that serves the fake Discord.
+
+    Like the suite's run_cli: no ROLECALL_* or DISCORD_* from the developer's
+    environment, and a fresh empty data directory.
+    """
+    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "DISCORD_"))}
+        environment["XDG_DATA_HOME"] = data_home
+        environment.update(env or {})
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", *args, cwd=REPO_ROOT, env=environment,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), timeout)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

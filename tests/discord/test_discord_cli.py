@@ -1,0 +1,109 @@
+"""`rolecall serve discord` and `rolecall discord sync` as real subprocesses, against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import pytest
+
+from conftest import run_rolecall
+from fake_discord import APP_ID, GUILD_ID, REPO_ROOT, TOKEN, eventually, slash
+
+NO_ENV_FILE = ["--env-file", "/nonexistent/rolecall.env"]
+SERVE = ["serve", "discord", "--store", "memory://", *NO_ENV_FILE]
+
+
+def assert_one_clear_error(stderr: str, *expected: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    last = stderr.strip().splitlines()[-1]
+    for words in expected:
+        assert words in last, stderr
+    assert "test-token" not in stderr
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"DISCORD_TOKEN": ""}, "DISCORD_TOKEN is not set"),
+    ({"DISCORD_TOKEN": "  "}, "DISCORD_TOKEN is not set"),
+    ({"DISCORD_TOKEN": TOKEN, "DISCORD_MESSAGE_CONTENT": "maybe"}, "DISCORD_MESSAGE_CONTENT must be 1 or 0"),
+])
+def test_serve_without_a_usable_setting_fails_at_once(run_cli, env, expected):
+    result = run_cli(*SERVE, env=env, timeout=30)
+    stderr = result.stderr.decode()
+    assert result.returncode == 2
+    assert stderr.strip().count("\n") == 0, f"one line, not a wall: {stderr!r}"
+    assert_one_clear_error(stderr, expected)
+
+
+def test_settings_are_read_from_the_env_file(run_cli, tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_MESSAGE_CONTENT=perhaps\n", encoding="utf-8")
+    result = run_cli("serve", "discord", "--store", "memory://", "--env-file", str(env_file),
+                     env={"DISCORD_TOKEN": TOKEN}, timeout=30)
+    assert result.returncode == 2
+    assert "DISCORD_MESSAGE_CONTENT must be 1 or 0" in result.stderr.decode()
+
+
+@pytest.mark.asyncio
+async def test_serve_with_a_rejected_token_says_so(fake):
+    code, _, stderr = await run_rolecall(*SERVE, env={"DISCORD_TOKEN": "wrong", "ROLECALL_DISCORD_API_BASE": fake.api_base})
+    assert code == 2
+    assert_one_clear_error(stderr, "DISCORD_TOKEN was rejected by Discord")
+    assert [c.path for c in fake.calls] == ["/users/@me"]
+
+
+@pytest.mark.asyncio
+async def test_serve_runs_the_bot_until_interrupted(fake, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "DISCORD_"))}
+    env.update(DISCORD_TOKEN=TOKEN, DISCORD_MESSAGE_CONTENT="1", ROLECALL_DISCORD_API_BASE=fake.api_base,
+               ROLECALL_DISCORD_GATEWAY=fake.gateway_url, XDG_DATA_HOME=str(tmp_path))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *SERVE, cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await eventually(lambda: fake.identifies, timeout=30, what="the bot to IDENTIFY")
+        assert fake.identifies[0]["intents"] & (1 << 15), "DISCORD_MESSAGE_CONTENT=1 asks for the intent"
+        await eventually(lambda: fake.sessions, what="READY and GUILD_CREATE")
+        payload = slash("who", task="the release plan")
+        await fake.interaction(payload)
+        call = await fake.callback_for(int(payload["id"]), timeout=10)
+        assert call.body["data"]["embeds"][0]["description"].startswith("Project manager.")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), 15)
+    text = stderr.decode()
+    assert process.returncode == 0, text
+    assert "Traceback" not in text, text
+    assert TOKEN not in text
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("guild", [True, False])
+async def test_sync_registers_the_command_group(fake, guild):
+    args = ["discord", "sync", *NO_ENV_FILE] + (["--guild", str(GUILD_ID)] if guild else [])
+    code, out, err = await run_rolecall(*args, env={"DISCORD_TOKEN": TOKEN, "ROLECALL_DISCORD_API_BASE": fake.api_base})
+    assert code == 0, err
+    path = f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands" if guild else f"/applications/{APP_ID}/commands"
+    puts = [c for c in fake.calls if c.method == "PUT"]
+    assert [c.path for c in puts] == [path]
+    (group,) = puts[0].body
+    assert group["name"] == "rolecall" and group["type"] == 1
+    subcommands = {o["name"]: o for o in group["options"]}
+    assert set(subcommands) == {"who", "ask", "quiz", "help"}
+    assert all(o["type"] == 1 for o in subcommands.values())
+    assert [(o["name"], o["type"], o["required"]) for o in subcommands["who"]["options"]] == [("task", 3, True)]
+    assert [(o["name"], o["type"]) for o in subcommands["ask"]["options"]] == [("question", 3)]
+    assert "/rolecall" in out
+    assert (f"guild {GUILD_ID}" in out) if guild else ("globally" in out and "hour" in out)
+    assert not any(c.path == "/gateway" for c in fake.calls), "registering needs no gateway connection"
+    assert fake.identifies == []
+
+
+@pytest.mark.asyncio
+async def test_sync_with_a_rejected_token_says_so(fake):
+    code, _, err = await run_rolecall("discord", "sync", *NO_ENV_FILE,
+                                      env={"DISCORD_TOKEN": "wrong", "ROLECALL_DISCORD_API_BASE": fake.api_base})
+    assert code == 2
+    assert_one_clear_error(err, "DISCORD_TOKEN was rejected by Discord")
