@@ -206,9 +206,8 @@ def _message_from_interaction(interaction: discord.Interaction, *, choice: str |
                    channel=str(interaction.channel_id), user=str(interaction.user.id), choice=choice)
 
 
-def _send_response(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool,
-                   owner: int | None = None) -> Awaitable[Any]:
-    view = buttons(reply, owner=owner)
+def _send_response(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> Awaitable[Any]:
+    view = buttons(reply)
     extra = {"view": view} if view else {}
     return interaction.response.send_message(embed=render(reply), ephemeral=ephemeral, allowed_mentions=NO_PINGS,
                                              **extra)

@@ -176,9 +176,15 @@ class _SlackFrontEnd:
         if event.get("bot_id") or not event.get("user"):
             return
         text = _LEADING_MENTION.sub("", event.get("text") or "", count=1)
-        reply = await self._handle(_message(context, channel=event.get("channel", ""), user=event["user"], text=text))
-        await self._post(client, channel=event.get("channel", ""), thread_ts=event.get("thread_ts") or event.get("ts"),
-                         message=render(reply, owner=event["user"]))
+        channel, thread = event.get("channel", ""), event.get("thread_ts") or event.get("ts")
+        reply = await self._handle(_message(context, channel=channel, user=event["user"], text=text))
+        message = render(reply, owner=event["user"])
+        if reply.private:  # a note only the asker should see
+            await self._call("chat.postEphemeral", functools.partial(
+                client.chat_postEphemeral, channel=channel, user=event["user"], thread_ts=thread,
+                text=message.text, blocks=message.blocks))
+            return
+        await self._post(client, channel=channel, thread_ts=thread, message=message)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """A direct message: the same conversation as the terminal chat, quiz included."""
@@ -206,13 +212,14 @@ class _SlackFrontEnd:
         user = command.get("user_id", "")
         message = _message(context, channel=command.get("channel_id", ""), user=user, text=parsed.argument)
         reply = await asyncio.to_thread(self.conversation.run, parsed, message)
-        await self._respond(respond, render(reply, owner=user),
-                            response_type="in_channel" if parsed.public else "ephemeral")
+        public = parsed.public and not reply.private
+        await self._respond(respond, render(reply, owner=user), response_type="in_channel" if public else "ephemeral")
 
     async def on_click(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], action: dict[str, Any],
                        context: AsyncBoltContext, client: AsyncWebClient,
                        respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
-        """A button: the core gets its choice id, and the same card is updated with the answer."""
+        """A button: the core gets its choice id, and the same card is updated with the answer (a private note
+        goes to the clicker alone)."""
         await ack()
         user = (body.get("user") or {}).get("id", "")
         choice = action.get("value") or ""
@@ -229,6 +236,10 @@ class _SlackFrontEnd:
                 client.chat_postEphemeral, channel=channel, user=user, text=escape(NOT_YOUR_CARD), thread_ts=thread))
             return
         reply = await self._handle(_message(context, channel=channel, user=user, choice=choice))
+        if reply.private and body.get("response_url"):
+            # A note for the clicker alone (a thank-you, a closed poll): the card stays as everyone sees it.
+            await self._respond(respond, render(reply, owner=user), response_type="ephemeral", replace_original=False)
+            return
         await self._update_card(client, body, render(reply, owner=user), respond)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
@@ -410,8 +421,12 @@ def serve(conversation: Conversation, args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"rolecall: {exc}", file=sys.stderr)
         return 2
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        print(f"rolecall: cannot reach the Slack API ({type(exc).__name__}); check the network or SLACK_API_URL",
+              file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"rolecall: cannot serve Slack on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"rolecall: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

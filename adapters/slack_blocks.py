@@ -55,18 +55,20 @@ def escape(text: str) -> str:
 
 
 def render(reply: Reply, *, owner: str | None = None) -> SlackMessage:
-    """Blocks for one reply; `owner` is the Slack user whose card this is (put on its buttons)."""
+    """Blocks for one reply; `owner` is the Slack user a quiz card belongs to (put on its buttons)."""
     quiz = reply.quiz or {}
     if quiz.get("result"):
         blocks = _result_card(reply)
     elif quiz and reply.choices:
         blocks = _quiz_card(reply, owner)
+    elif reply.poll:
+        blocks = _poll_card(reply)
     elif reply.verdict:
         blocks = _verdict_card(reply.verdict, reply.text)
     else:
         blocks = _sections(reply.text)
-    if reply.choices and not quiz:
-        blocks.append(_buttons(reply.choices, owner))
+    if reply.choices and not (quiz and not quiz.get("result")):
+        blocks.append(_buttons(reply.choices, None))  # feedback and poll buttons: anyone may click them
     return SlackMessage(text=_truncate(escape(reply.text), FALLBACK_LIMIT), blocks=blocks[:50])
 
 
@@ -144,6 +146,20 @@ def _quiz_card(reply: Reply, owner: str | None) -> list[dict[str, Any]]:
     quiz = reply.quiz or {}
     progress = f"Question {quiz.get('step')} of {quiz.get('of')}"
     blocks.append(_context(" · ".join([progress, *[h for h in hint if h.strip()]])))
+    return blocks
+
+
+def _poll_card(reply: Reply) -> list[dict[str, Any]]:
+    """A debate poll: the question as a header, the text below it, the tally as context."""
+    poll = reply.poll or {}
+    lines = reply.text.split("\n")
+    blocks = [_header(str(poll.get("question") or "Debate"))]
+    blocks += _sections("\n".join(lines[1:] if len(lines) > 1 else lines).strip())
+    tally = poll.get("tally") or {}
+    if tally:
+        state = "closed" if poll.get("closed") else "open"
+        blocks.append(_context(f"Product {tally.get('product', 0)} · Project {tally.get('project', 0)} · "
+                               f"Both {tally.get('both', 0)} · {state}"))
     return blocks
 
 

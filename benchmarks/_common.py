@@ -307,3 +307,33 @@ def timed_cli_run(cmd: list[str], wait_s: float = 60.0, step_s: float = 3.0, **k
         print(f"benchmark: {Path(cmd[0]).name} exited 2 ({proc.stderr.decode(errors='replace').strip()[-200:]}); "
               f"retrying in {step_s:.0f} s", file=sys.stderr)
         time.sleep(step_s)
+
+
+def clear_bot_caches(matcher=None) -> int:
+    """Empty every functools cache in bot.* (stems, typo look-ups...), so the next question is paid in full.
+
+    Found by looking rather than by name, so caches added to the bot later are cleared too.
+    Returns how many caches were cleared.
+    """
+    cleared = 0
+    seen: set[int] = set()
+
+    def clear(obj) -> None:
+        nonlocal cleared
+        target = getattr(obj, "__func__", obj)  # staticmethod / bound method
+        if hasattr(target, "cache_clear") and id(target) not in seen:
+            seen.add(id(target))
+            target.cache_clear()
+            cleared += 1
+
+    for name, module in list(sys.modules.items()):
+        if name == "bot" or name.startswith("bot."):
+            for value in list(vars(module).values()):
+                clear(value)
+                if isinstance(value, type) and value.__module__ == name:
+                    for attr in list(vars(value).values()):
+                        clear(attr)
+    if matcher is not None:
+        for value in list(vars(matcher).values()):
+            clear(value)
+    return cleared

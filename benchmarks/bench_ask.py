@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import (environment, emit_json, goal, question_mix, all_phrases, load_advisor_with_retry, rolecall_executable,
+from _common import (clear_bot_caches, environment, emit_json, goal, question_mix, all_phrases, load_advisor_with_retry, rolecall_executable,
                      summarize_ns, summarize_s, timed_cli_run)
 
 from bot import normalize
@@ -35,11 +35,7 @@ BATCH_GOAL_QPS = 3000.0
 
 def clear_caches(advisor: Advisor) -> None:
     """Forget memoised typo look-ups and stems, so the next pass sees every question for the first time."""
-    fuzzy = getattr(advisor.matcher, "_fuzzy", None)
-    if hasattr(fuzzy, "cache_clear"):
-        fuzzy.cache_clear()
-    if hasattr(normalize.stem, "cache_clear"):
-        normalize.stem.cache_clear()
+    clear_bot_caches(advisor.matcher)
 
 
 def time_pass(advisor: Advisor, mix: list[tuple[str, str]], samples: dict[str, list[int]], overall: list[int]) -> None:

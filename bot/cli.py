@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -229,11 +230,16 @@ def _cmd_quiz(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from .reload import KnowledgeWatcher
+
     if args.platform == "slack":
         from adapters.slack import serve
     else:
         from adapters.discord_bot import serve
-    return serve(_conversation(args), args)
+    logging.basicConfig(level=os.environ.get("ROLECALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    conversation = _conversation(args)
+    KnowledgeWatcher([Path(d) for d in args.knowledge], conversation.use_advisor).start()
+    return serve(conversation, args)
 
 
 def _cmd_discord_sync(args: argparse.Namespace) -> int:

@@ -62,6 +62,12 @@ class Conversation:
         self.feedback = Feedback(store)
         self.store = store
 
+    def use_advisor(self, advisor: Advisor) -> None:
+        """Swap in reloaded knowledge; conversations in progress carry on."""
+        self.advisor = advisor
+        self.quizzes.kb = advisor.kb
+        self.polls.advisor = advisor
+
     def handle(self, message: Message) -> Reply:
         """Answer one message; never raises for any input."""
         try:

@@ -192,7 +192,7 @@ def check_consistency(entries: list[Entry]) -> None:
     for entry in entries:
         if entry.id in ids:
             first = ids[entry.id]
-            raise KnowledgeError(entry.file, entry.line, f"duplicate id '{entry.id}' (first defined at {first.file}:{first.line})")
+            raise KnowledgeError(entry.file, entry.line, f"duplicate id '{entry.id}': clashes with {_where(first)}")
         ids[entry.id] = entry
         for phrase in entry.phrases:
             key = phrase_key(phrase)
@@ -203,7 +203,13 @@ def check_consistency(entries: list[Entry]) -> None:
                 other = seen[1]
                 raise KnowledgeError(
                     entry.file, entry.line,
-                    f"phrase '{phrase}' is under owner '{entry.owner}' in '{entry.id}' and under '{other.owner}' "
-                    f"in '{other.id}' ({other.file}:{other.line})",
+                    f"phrase '{phrase}' is under owner '{entry.owner}' in '{entry.id}' but under owner "
+                    f"'{other.owner}' in {_where(other)}",
                 )
             phrase_owner.setdefault(key, (entry.owner, entry))
+
+
+def _where(entry: Entry) -> str:
+    """Name an entry's place, saying so when it is one of the shipped ones a team folder clashes with."""
+    shipped = Path(entry.file).parent == shipped_dir()
+    return f"{'the shipped entry' if shipped else 'entry'} '{entry.id}' ({entry.file}:{entry.line})"

@@ -37,6 +37,7 @@ USER_ID = 1400000000000000001
 OTHER_USER_ID = 1400000000000000002
 OTHER_BOT_ID = 1400000000000000003
 COMMAND_ID = 1600000000000000001
+MESSAGE_CONTENT_INTENT = 1 << 15
 WAIT = 5.0
 """Seconds a test waits for the bot's REST call before failing."""
 
@@ -93,6 +94,8 @@ class FakeDiscord:
         self.heartbeats = 0
         self.resumes: list[dict[str, Any]] = []
         self.sessions = 0
+        self.refuse_privileged_intents = False
+        """Close with 4014, as Discord does when the portal switch for an asked-for intent is off."""
         """How many times a bot got READY and its guild."""
         self.messages: dict[int, dict[str, Any]] = {}
         self._failures: list[Failure] = []
@@ -267,6 +270,9 @@ class FakeDiscord:
             frame = json.loads(msg.data)
             if frame["op"] == 2:  # IDENTIFY
                 self.identifies.append(frame["d"])
+                if self.refuse_privileged_intents and frame["d"]["intents"] & MESSAGE_CONTENT_INTENT:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 self._socket = ws
                 self._seq = 0
                 await self.dispatch("READY", {

@@ -55,6 +55,16 @@ async def test_serve_with_a_rejected_token_says_so(fake):
 
 
 @pytest.mark.asyncio
+async def test_serve_asking_for_an_intent_the_portal_refuses_says_so(fake):
+    fake.refuse_privileged_intents = True
+    code, _, stderr = await run_rolecall(*SERVE, env={
+        "DISCORD_TOKEN": TOKEN, "DISCORD_MESSAGE_CONTENT": "1", "ROLECALL_DISCORD_API_BASE": fake.api_base,
+        "ROLECALL_DISCORD_GATEWAY": fake.gateway_url})
+    assert code == 2
+    assert_one_clear_error(stderr, "DISCORD_MESSAGE_CONTENT=1", "not enabled for this bot", "Developer Portal")
+
+
+@pytest.mark.asyncio
 async def test_serve_runs_the_bot_until_interrupted(fake, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "DISCORD_"))}
     env.update(DISCORD_TOKEN=TOKEN, DISCORD_MESSAGE_CONTENT="1", ROLECALL_DISCORD_API_BASE=fake.api_base,

@@ -7,7 +7,7 @@ import pytest
 from adapters.discord_bot import COLOURS
 from bot.conversation import HELP_TEXT
 
-from fake_discord import BOT_USER, TOKEN, slash
+from fake_discord import BOT_USER, OTHER_USER_ID, TOKEN, button_ids, click, slash
 
 pytestmark = pytest.mark.asyncio
 
@@ -52,7 +52,22 @@ async def test_who_posts_the_verdict_publicly_as_an_embed(fake, bot, advisor):
     assert embed["footer"]["text"].startswith("Topic: ")
     assert "Source:" in embed["footer"]["text"]
     assert "Topic:" not in embed["description"]
-    assert not data.get("components")
+    ids = [b["custom_id"] for row in data.get("components", []) for b in row["components"]]
+    assert not any(i.startswith("rolecall:quiz:") for i in ids)
+
+
+async def test_a_click_on_a_verdicts_button_answers_privately_and_leaves_the_verdict(fake, bot):
+    payload = slash("who", task="the roadmap")
+    await fake.interaction(payload)
+    verdict = fake.messages_from(await fake.callback_for(int(payload["id"])))
+    ids = button_ids(verdict)
+    if not ids:
+        pytest.skip("the core offers no buttons on a verdict")
+    press = click(fake, int(verdict["id"]), ids[0], user_id=OTHER_USER_ID)
+    await fake.interaction(press)
+    body = (await fake.callback_for(int(press["id"]))).body
+    assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL
+    assert fake.messages[int(verdict["id"])] == verdict
 
 
 async def test_ask_answers_only_the_asker(fake, bot, advisor):

@@ -312,3 +312,26 @@ async def test_the_messages_tab_opening_publishes_nothing(slack, mock_slack):
     await slack.event({"type": "app_home_opened", "user": "UANN", "channel": "DANN", "tab": "home"})
     await mock_slack.wait_for("views.publish")
     assert len(mock_slack.calls_to("views.publish")) == 1
+
+
+# -- buttons anyone may click: answer feedback and debate polls ---------------------------------
+
+async def test_feedback_on_an_answer_thanks_the_clicker_alone_and_leaves_the_card(slack, mock_slack):
+    await slack.mention("who owns the release plan?")
+    (post,) = await mock_slack.wait_for("chat.postMessage")
+    _, url = await slack.click(post.body["blocks"], "👍", user="UBOB", ephemeral=False)
+    (thanks,) = await mock_slack.wait_for(url)
+    assert thanks.body["response_type"] == "ephemeral"
+    assert thanks.body.get("replace_original") is False
+    assert "Thanks" in thanks.body["text"]
+
+
+async def test_a_debate_poll_is_posted_for_the_channel_and_anyone_can_vote(slack, mock_slack):
+    _, url = await slack.command("debate the release plan")
+    (card,) = await mock_slack.wait_for(url)
+    assert card.body["response_type"] == "in_channel"
+    assert "release plan" in header_of(card.body["blocks"])
+    _, url = await slack.click(card.body["blocks"], "Project", user="UBOB", ephemeral=False)
+    (update,) = await mock_slack.wait_for(url)
+    assert update.body["replace_original"] is True
+    assert "Project 1" in block_text(update.body)

@@ -1,0 +1,53 @@
+"""👍/👎 on answers and the gaps report, after a scripted session."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_cli
+
+
+def chat(store: str, user: str, lines: list[str]) -> list[dict]:
+    result = run_cli("chat", "--json", "--store", store, "--user", user, input="\n".join(lines) + "\n")
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def test_every_answer_carries_thumbs_buttons(tmp_path):
+    reply = chat(f"sqlite:///{tmp_path}/s.db", "ana", ["who owns the roadmap?"])[0]
+    assert [c["label"] for c in reply["choices"]] == ["👍", "👎"]
+
+
+def test_feedback_report_lists_topics_by_share_of_thumbs_down(tmp_path):
+    store = f"sqlite:///{tmp_path}/s.db"
+    chat(store, "ana", ["who owns the roadmap?", "👎", "who maintains the gantt chart?", "👍"])
+    chat(store, "ben", ["who owns the roadmap?", "👍"])
+    rows = [json.loads(l) for l in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
+    assert rows[0]["down"] == 1 and rows[0]["up"] == 1
+    assert rows[-1] == {"topic": rows[-1]["topic"], "up": 1, "down": 0, "down_share": 0.0}
+
+
+def test_one_person_voting_twice_on_a_topic_counts_once(tmp_path):
+    store = f"sqlite:///{tmp_path}/s.db"
+    chat(store, "ana", ["who owns the roadmap?", "👎", "👎", "👍"])
+    rows = [json.loads(l) for l in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
+    assert (rows[0]["up"], rows[0]["down"]) == (1, 0)
+
+
+def test_gaps_report_groups_similar_unknown_questions_most_asked_first(tmp_path):
+    store = f"sqlite:///{tmp_path}/s.db"
+    chat(store, "ana", ["who fixes the printer?", "who fixes the printers", "who waters the plants", "who fixes the printer"])
+    rows = [json.loads(l) for l in run_cli("kb", "gaps", "--store", store, "--json").stdout.decode().splitlines()]
+    assert rows[0]["question"] == "who fixes the printer" and rows[0]["count"] == 3 and rows[0]["similar"] == 1
+    assert rows[1]["question"] == "who waters the plants"
+
+
+def test_gaps_keep_no_user_ids(tmp_path):
+    store = f"sqlite:///{tmp_path}/s.db"
+    chat(store, "ana-secret-id", ["who fixes the printer?"])
+    assert b"ana-secret-id" not in (tmp_path / "s.db").read_bytes()
+
+
+def test_confident_answers_are_not_gaps(tmp_path):
+    store = f"sqlite:///{tmp_path}/s.db"
+    chat(store, "ana", ["who owns the roadmap?"])
+    assert "No gaps recorded" in run_cli("kb", "gaps", "--store", store).stdout.decode()
