@@ -64,7 +64,7 @@ NOTE_COLOUR = discord.Colour(0x2B2D31)
 
 # Discord's size limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 # and https://discord.com/developers/docs/components/reference#button
-_DESCRIPTION_MAX, _TITLE_MAX, _FOOTER_MAX, _LABEL_MAX, _CUSTOM_ID_MAX = 4096, 256, 2048, 80, 100
+_DESCRIPTION_MAX, _FOOTER_MAX, _LABEL_MAX, _CUSTOM_ID_MAX = 4096, 2048, 80, 100
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 

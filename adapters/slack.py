@@ -255,7 +255,7 @@ class _SlackFrontEnd:
     async def _start_in_dm(self, client: AsyncWebClient, context: AsyncBoltContext, *, user: str, choice: str) -> None:
         """The App Home button: the quiz runs in the person's DM with Rolecall, where typed answers work too."""
         opened = await self._call("conversations.open", functools.partial(client.conversations_open, users=user))
-        channel = ((opened or {}).get("channel") or {}).get("id") if opened is not None else None
+        channel = (opened.get("channel") or {}).get("id") if opened is not None else None
         if not channel:
             return
         reply = await self._handle(_message(context, channel=channel, user=user, choice=choice))

@@ -5,12 +5,17 @@
 
 Goal: median and p99 of the whole command < 0.4 s.
 
+rolecall keeps its built index in $XDG_CACHE_HOME/rolecall between runs; this script points
+XDG_CACHE_HOME at a temporary folder, so the first (untimed) run builds it and the 20 timed
+runs reuse it, which is what people normally get. Extra runs with ROLECALL_NO_CACHE=1 show
+the start after a knowledge edit, when everything is parsed, validated and indexed afresh.
+
 Breakdown:
 * baseline: the bare interpreter (`python -c pass`, with the venv's site and .pth files);
-* phases inside a fresh process: imports, knowledge.load() (YAML parse + checks), index build
-  (Advisor(kb) = Matcher(kb)), first ask();
+* phases inside a fresh process: imports, Advisor.load() from the cache, then what a cache
+  miss costs: knowledge.load() (YAML parse + checks) and the index build (Advisor(kb)), first ask();
 * `python -X importtime` over the real command: the 10 heaviest imports;
-* in one warm process, repeated: knowledge.load() split into YAML parsing and check_consistency,
+* in one warm process, best of 15: knowledge.load() split into YAML parsing and check_consistency,
   and Matcher(kb).
 """
 
@@ -18,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 
@@ -35,22 +42,24 @@ import bot.cli
 from bot import knowledge
 from bot.advisor import Advisor
 t1 = time.perf_counter()
-kb = knowledge.load()
+cached = Advisor.load()  # what the CLI does: the index from the on-disk cache when it is current
 t2 = time.perf_counter()
-advisor = Advisor(kb)
+kb = knowledge.load()  # what a cache miss costs: parse + validate ...
 t3 = time.perf_counter()
-answer = advisor.ask(%r)
+advisor = Advisor(kb)  # ... and build the index
 t4 = time.perf_counter()
-print(json.dumps({"imports": t1 - t0, "knowledge_load": t2 - t1, "index_build": t3 - t2, "first_ask": t4 - t3,
-                  "verdict": answer.verdict}))
+answer = cached.ask(%r)
+t5 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "advisor_load_cached": t2 - t1, "knowledge_load": t3 - t2,
+                  "index_build": t4 - t3, "first_ask": t5 - t4, "verdict": answer.verdict}))
 """ % QUESTION
 
 
-def run_phases(runs: int) -> dict:
+def run_phases(runs: int, env: dict) -> dict:
     samples: dict[str, list[float]] = defaultdict(list)
     walls = []
     for _ in range(runs):
-        wall, proc = timed_cli_run([sys.executable, "-c", _PHASES_SCRIPT])
+        wall, proc = timed_cli_run([sys.executable, "-c", _PHASES_SCRIPT], env=env)
         if proc.returncode != 0:
             raise SystemExit(f"phase probe failed: {proc.stderr.decode(errors='replace')[-800:]}")
         walls.append(wall)
@@ -72,13 +81,13 @@ def baseline(runs: int) -> dict:
     return summarize_s(walls)
 
 
-def import_times(exe: str, runs: int, top: int = 10) -> dict:
+def import_times(exe: str, runs: int, env: dict, top: int = 10) -> dict:
     """`python -X importtime` over the real command; medians per module over `runs` runs (microseconds)."""
     self_us: dict[str, list[int]] = defaultdict(list)
     cumulative_us: dict[str, list[int]] = defaultdict(list)
     totals = []
     for _ in range(runs):
-        _, proc = timed_cli_run([sys.executable, "-X", "importtime", exe, "ask", QUESTION, "--json"])
+        _, proc = timed_cli_run([sys.executable, "-X", "importtime", exe, "ask", QUESTION, "--json"], env=env)
         if proc.returncode != 0:
             raise SystemExit(f"importtime run failed: {proc.stderr.decode(errors='replace')[-800:]}")
         total = 0
@@ -117,7 +126,7 @@ def warm_breakdown(repeats: int) -> dict:
             start = time.perf_counter()
             value = fn()
             runs.append(time.perf_counter() - start)
-        return value, round(percentile(sorted(runs), 50) * 1000, 2)
+        return value, round(min(runs) * 1000, 2)  # best of n: the parts compare fairly on a busy machine
 
     kb, load_ms = timed(knowledge.load)
     files = sorted(knowledge.shipped_dir().glob("*.yaml"))
@@ -141,27 +150,38 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--runs", type=int, default=20, help="timed runs of the command (default 20)")
+    parser.add_argument("--no-cache-runs", type=int, default=10,
+                        help="extra runs with ROLECALL_NO_CACHE=1, i.e. rebuilding the index (default 10)")
     args = parser.parse_args()
 
     exe = rolecall_executable()
     cmd = [exe, "ask", QUESTION, "--json"]
-    _, warm = timed_cli_run(cmd)  # one untimed run: bytecode caches written, files in the page cache
-    if warm.returncode != 0:
-        print(f"bench_cold_start: {' '.join(cmd)} failed: {warm.stderr.decode(errors='replace')}", file=sys.stderr)
-        return 2
-    walls = []
-    for _ in range(args.runs):
-        wall, proc = timed_cli_run(cmd)
-        if proc.returncode != 0:
-            print(f"bench_cold_start: run failed: {proc.stderr.decode(errors='replace')}", file=sys.stderr)
+    # A private cache folder: rolecall keeps its built index in $XDG_CACHE_HOME/rolecall between runs.
+    # The first run below builds and writes it, the timed runs reuse it (the normal case); the
+    # ROLECALL_NO_CACHE runs show the first start after a knowledge edit, when it is rebuilt.
+    with tempfile.TemporaryDirectory(prefix="rolecall-bench-cache-") as cache_home:
+        env = {**os.environ, "XDG_CACHE_HOME": cache_home}
+        env.pop("ROLECALL_NO_CACHE", None)
+        no_cache_env = {**env, "ROLECALL_NO_CACHE": "1"}
+        first_wall, warm = timed_cli_run(cmd, env=env)
+        if warm.returncode != 0:
+            print(f"bench_cold_start: {' '.join(cmd)} failed: {warm.stderr.decode(errors='replace')}", file=sys.stderr)
             return 2
-        walls.append(wall)
-    command = summarize_s(walls)
-    answer = json.loads(warm.stdout)
+        walls, walls_no_cache = [], []
+        for runs, run_env, out in ((args.runs, env, walls), (args.no_cache_runs, no_cache_env, walls_no_cache)):
+            for _ in range(runs):
+                wall, proc = timed_cli_run(cmd, env=run_env)
+                if proc.returncode != 0:
+                    print(f"bench_cold_start: run failed: {proc.stderr.decode(errors='replace')}", file=sys.stderr)
+                    return 2
+                out.append(wall)
+        command = summarize_s(walls)
+        no_cache = summarize_s(walls_no_cache) if walls_no_cache else None
+        answer = json.loads(warm.stdout)
 
-    base = baseline(10)
-    phases = run_phases(10)
-    imports = import_times(exe, runs=5)
+        base = baseline(10)
+        phases = run_phases(10, env)
+        imports = import_times(exe, runs=5, env=env)
     in_process = warm_breakdown(repeats=15)
 
     met = command["median_s"] < GOAL_S and command["p99_s"] < GOAL_S
@@ -171,6 +191,8 @@ def main() -> int:
         "command": " ".join(["rolecall", "ask", repr(QUESTION), "--json"]),
         "answer": {"verdict": answer.get("verdict"), "topic": answer.get("topic")},
         "wall": command,
+        "wall_first_run_writing_cache_s": round(first_wall, 4),
+        "wall_no_cache": no_cache,
         "interpreter_baseline": base,
         "phases_fresh_process_s": phases,
         "imports": imports,
@@ -188,13 +210,19 @@ def main() -> int:
     print(f"command: {result['command']}  -> {answer.get('verdict')} ({answer.get('topic')})")
     print(f"wall time over {command['n']} runs: median {ms(command['median_s'])}, p99 {ms(command['p99_s'])}, "
           f"min {ms(command['min_s'])}, max {ms(command['max_s'])}")
-    print(f"  goal < {GOAL_S} s: {goal(met)}")
+    print(f"  goal < {GOAL_S} s: {goal(met)}   (index read from rolecall's on-disk cache, the normal case)")
+    print(f"first run, building and writing the cache: {ms(first_wall)}")
+    if no_cache:
+        nc_ok = no_cache["median_s"] < GOAL_S and no_cache["p99_s"] < GOAL_S
+        print(f"with ROLECALL_NO_CACHE=1 (rebuild every run, as after a knowledge edit), {no_cache['n']} runs: "
+              f"median {ms(no_cache['median_s'])}, p99 {ms(no_cache['p99_s'])}  [{'under' if nc_ok else 'OVER'} {GOAL_S} s]")
     print()
-    print("where it goes (fresh process, median of 10):")
+    print("where it goes (fresh process, median of 10; it loads twice: from the cache, then afresh):")
     print(f"  bare interpreter (python -c pass)  {ms(base['median_s'])}")
     print(f"  process running the phases below   {ms(phases['process_wall'])}")
-    for key, label in (("imports", "imports (bot.cli and deps)"), ("knowledge_load", "knowledge.load()"),
-                       ("index_build", "index build (Advisor(kb)/Matcher)"), ("first_ask", "first ask()"),
+    for key, label in (("imports", "imports (bot.cli and deps)"), ("advisor_load_cached", "Advisor.load() from cache"),
+                       ("knowledge_load", "cache miss: knowledge.load()"),
+                       ("index_build", "cache miss: Advisor(kb) index"), ("first_ask", "first ask()"),
                        ("unaccounted", "interpreter start + exit")):
         print(f"    {label:<33}{ms(phases[key])}")
     print()
@@ -204,7 +232,7 @@ def main() -> int:
         print(f"  {item['cumulative_ms']:8.2f} ms cumulative {item['self_ms']:7.2f} ms self  {item['module']}")
     print()
     w = in_process
-    print(f"warm, in one process (median of {w['repeats']}), {w['entries']} entries / {w['phrases']} phrases in {w['files']} files:")
+    print(f"warm, in one process (best of {w['repeats']}), {w['entries']} entries / {w['phrases']} phrases in {w['files']} files:")
     print(f"  knowledge.load()       {w['knowledge_load_ms']:8.2f} ms  = YAML parse {w['yaml_parse_ms']:.2f} ms "
           f"+ check_consistency {w['check_consistency_ms']:.2f} ms (+ glob)")
     print(f"  Matcher(kb) index      {w['index_build_ms']:8.2f} ms")

@@ -47,9 +47,17 @@ class Answer:
     """The closest topic even when the verdict is unknown, for the gaps report."""
     gap: bool = False
     """A real question the knowledge base answered badly or not at all (not small talk or sums)."""
+    reason: str | None = None
+    topic_label: str | None = None
+    source: str | None = None
 
     def as_json(self) -> dict:
+        """ask --json's contract, exactly."""
         return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text}
+
+    def details(self) -> dict:
+        """The contract's fields plus the parts renderers lay out separately (reason, topic label, source)."""
+        return {**self.as_json(), "reason": self.reason, "topic_label": self.topic_label, "source": self.source}
 
 
 class Advisor:
@@ -94,7 +102,8 @@ class Advisor:
             text += (f"\nClose call: it could also be read as {topic_label(rival.entry)}, "
                      f"which is {ROLE_NAMES[rival.entry.owner].lower()} work.")
         confidence = calibrate(best.score)
-        return Answer(entry.owner, confidence, entry.id, defang(text), nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
+        return Answer(entry.owner, confidence, entry.id, defang(text), nearest=entry.id, gap=confidence < LOW_CONFIDENCE,
+                      reason=entry.answer, topic_label=topic_label(entry), source=source_label(entry.source))
 
     def _closest_text(self, found: list[Candidate]) -> str:
         names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]

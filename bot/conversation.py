@@ -113,6 +113,11 @@ class Conversation:
         except CorruptValue:
             self.quizzes.reset(message)
             return Reply(text=RESET_NOTE)
+        except StoreError:
+            answer = self.advisor.ask(message.text)  # no state to consult, but questions need none
+            if answer.verdict == "unknown":
+                raise
+            return Reply(text=answer.text, verdict=answer.verdict, answer=answer.details())
         if state is None:
             if _START_QUIZ.search(" ".join(tokens)):
                 return self.quizzes.start(message)
@@ -169,18 +174,22 @@ class Conversation:
     def _with_reminder(self, answer, state: dict) -> Reply:
         pending = self.quizzes.reask(state, intro="Back to the quiz:")
         return Reply(text=f"{answer.text}\n\n{pending.text}", verdict=answer.verdict, choices=pending.choices,
-                     quiz=pending.quiz, answer=answer.as_json())
+                     quiz=pending.quiz, answer=answer.details())
 
     def _ask(self, message: Message, text: str) -> Reply:
         """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
         answer = self.advisor.ask(text)
-        if answer.gap:
-            self.feedback.record_gap(text, answer.nearest)
         choices: tuple[Choice, ...] = ()
         if answer.topic:
-            self.store.put(_last_answer_key(message), {"topic": answer.topic})
             choices = (Choice(f"feedback:{answer.topic}:up", "👍"), Choice(f"feedback:{answer.topic}:down", "👎"))
-        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.as_json(), choices=choices)
+        try:
+            if answer.gap:
+                self.feedback.record_gap(text, answer.nearest)
+            if answer.topic:
+                self.store.put(_last_answer_key(message), {"topic": answer.topic})
+        except StoreError as exc:  # bookkeeping only: the answer matters more
+            log.warning("could not record answer feedback state: %s", exc)
+        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.details(), choices=choices)
 
     def _thumbs(self, message: Message, up: bool) -> Reply:
         last = self.store.get(_last_answer_key(message))

@@ -35,7 +35,9 @@ class Reply:
     quiz: dict[str, Any] | None = None
     poll: dict[str, Any] | None = None
     answer: dict[str, Any] | None = field(default=None, compare=False)
-    """The full `ask --json` object when the reply is a verdict."""
+    """The `ask --json` object plus reason, topic_label and source, when the reply is a verdict."""
+    card: dict[str, Any] | None = field(default=None, compare=False)
+    """Parts a renderer lays out on its own (a quiz question, a result title); not part of the chat contract."""
     private: bool = False
     """Meant only for the person who acted (a note about a stale button or a closed poll): adapters send it ephemerally."""
 

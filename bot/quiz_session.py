@@ -168,6 +168,7 @@ class QuizSessions:
             text="\n".join(lines),
             choices=tuple(Choice(f"quiz:{question.id}:{o.id}", o.label) for o in question.options),
             quiz={"step": index + 1, "of": len(self.quiz), "result": None},
+            card={"question": question.text},
         )
 
     def reask(self, state: dict[str, Any], *, intro: str) -> Reply:
@@ -207,4 +208,5 @@ class QuizSessions:
             lines.append("Certifications to look at: " + ", ".join(certs) + ".")
         lines.append(f"A first step: {outcome.first_step}")
         n = len(self.quiz)
-        return Reply(text="\n".join(lines), quiz={"step": n, "of": n, "result": {"role": role, "scores": dict(scores)}})
+        return Reply(text="\n".join(lines), quiz={"step": n, "of": n, "result": {"role": role, "scores": dict(scores)}},
+                     card={"title": outcome.title})

@@ -132,6 +132,14 @@ class SQLiteStore:
             raise StoreError(str(exc)) from exc
         return [row[0] for row in rows]
 
+    def ping(self) -> bool:
+        """Whether the store answers, for /healthz."""
+        try:
+            self._connect().execute("SELECT 1")
+            return True
+        except (sqlite3.Error, StoreError):
+            return False
+
     def purge_expired(self) -> int:
         """Drop expired rows; reads already ignore them, this only reclaims space."""
         cursor = self._connect().execute("DELETE FROM kv WHERE expires < ?", (time.time(),))
@@ -158,6 +166,9 @@ class MemoryStore:
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
+
+    def ping(self) -> bool:
+        return True
 
     def keys(self, prefix: str) -> list[str]:
         now = time.time()

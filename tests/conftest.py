@@ -1,75 +1,16 @@
-"""Shared fixtures: one loaded advisor, a CLI runner and a team-knowledge writer.
-
-The suite tests Rolecall through its public faces only: the `rolecall` command
-line (run as a real subprocess), `Advisor`, `Conversation.handle`, the
-knowledge loader, the normaliser and the matcher.
-"""
+"""Shared fixtures: one loaded advisor, a CLI runner, a team-knowledge writer, a real redis-server."""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
-import sys
-import tempfile
-import textwrap
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from bot.advisor import Advisor
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CLI_TIMEOUT = 60
-"""Seconds one CLI run may take before the test fails instead of hanging the suite."""
-
-PINGS = re.compile(r"@everyone|@here|<!channel|<!here|<!everyone", re.IGNORECASE)
-"""Text that Slack or Discord turns into a mass notification."""
-
-
-def assert_cannot_ping(text: str) -> None:
-    """Fail if `text` could notify a whole channel or server."""
-    found = PINGS.search(text)
-    assert found is None, f"reply can ping: {found.group(0)!r} in {text!r}"
-
-
-def run_cli(*args: str, input: bytes | str | None = None, timeout: float = CLI_TIMEOUT,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run `python -m bot.cli ARGS` in a fresh process; stdout/stderr are bytes.
-
-    The child never sees the developer's own settings: ROLECALL_* variables are
-    dropped and XDG_DATA_HOME points at a fresh empty folder, so the default
-    conversation store is new for every run (pass `--store` to share one
-    between runs). Pass `env` to add or override variables.
-    """
-    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("ROLECALL_")}
-        environment["XDG_DATA_HOME"] = data_home
-        environment.update(env or {})
-        if isinstance(input, str):
-            input = input.encode("utf-8")
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            input=input if input is not None else b"",
-            capture_output=True,
-            timeout=timeout,
-            cwd=REPO_ROOT,
-            env=environment,
-            check=False,
-        )
-
-
-def write_kb(tmp_path: Path, yaml_text: str, name: str = "team.yaml") -> Path:
-    """Write one knowledge file (dedented) into tmp_path/kb/ and return the file's path.
-
-    The folder, `path.parent`, is what `knowledge.load([...])` and `--knowledge` take.
-    """
-    folder = tmp_path / "kb"
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_text(textwrap.dedent(yaml_text).lstrip("\n"), encoding="utf-8")
-    return path
+from rolecall_support import RedisServer, assert_cannot_ping, run_cli, write_kb
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +35,28 @@ def write_kb_fixture() -> Callable[..., Path]:
 def assert_cannot_ping_fixture() -> Callable[[str], None]:
     """`assert_cannot_ping(text)`: fails if text holds a live @everyone/@here/<!channel>."""
     return assert_cannot_ping
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One redis-server for the run: ROLECALL_TEST_REDIS_URL's when CI gives one, else our own."""
+    given = os.environ.get("ROLECALL_TEST_REDIS_URL")
+    if given:
+        class Given:
+            url = given
+
+        yield Given()
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """A Redis URL with an empty database for this test."""
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    return redis_server.url

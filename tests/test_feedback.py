@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_cli
+from rolecall_support import run_cli
 
 
 def chat(store: str, user: str, lines: list[str]) -> list[dict]:

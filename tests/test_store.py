@@ -11,7 +11,7 @@ from bot.conversation import Conversation
 from bot.messages import Message
 from bot.store import SQLiteStore, StoreError, open_store
 
-from conftest import run_cli
+from rolecall_support import run_cli
 from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
 
 

@@ -11,7 +11,7 @@ from bot.conversation import Conversation
 from bot.messages import Message
 from bot.reload import KnowledgeWatcher
 
-from conftest import run_cli
+from rolecall_support import run_cli
 
 TEAM_ENTRY = """\
 - id: team-zebra-review

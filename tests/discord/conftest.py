@@ -1,4 +1,4 @@
-"""Fixtures for the Discord adapter tests: a local fake Discord, a connected bot, a CLI runner.
+"""Fixtures for the Discord adapter tests: a local fake Discord and a connected bot.
 
 The fake itself and the gateway payload builders live in fake_discord.py.
 """
@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
-import tempfile
 import time
 
 import discord
@@ -20,7 +17,7 @@ import yarl
 from adapters.discord_bot import RolecallBot
 from bot.conversation import Conversation
 from bot.store import SQLiteStore
-from fake_discord import REPO_ROOT, TOKEN, WAIT, FakeDiscord
+from fake_discord import TOKEN, WAIT, FakeDiscord
 
 
 # -- fixtures -------------------------------------------------------------------------------------
@@ -110,25 +107,3 @@ async def stop_bot(bot: RolecallBot, task: asyncio.Task) -> None:
 @pytest_asyncio.fixture
 async def bot(start_bot) -> RolecallBot:
     return await start_bot()
-
-
-async def run_rolecall(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str]:
-    """`python -m bot.cli ARGS` as a subprocess, without blocking the loop that serves the fake Discord.
-
-    Like the suite's run_cli: no ROLECALL_* or DISCORD_* from the developer's
-    environment, and a fresh empty data directory.
-    """
-    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "DISCORD_"))}
-        environment["XDG_DATA_HOME"] = data_home
-        environment.update(env or {})
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", *args, cwd=REPO_ROOT, env=environment,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), timeout)
-        except asyncio.TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -18,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import re
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,9 +97,9 @@ class FakeDiscord:
         self.heartbeats = 0
         self.resumes: list[dict[str, Any]] = []
         self.sessions = 0
+        """How many times a bot got READY and its guild."""
         self.refuse_privileged_intents = False
         """Close with 4014, as Discord does when the portal switch for an asked-for intent is off."""
-        """How many times a bot got READY and its guild."""
         self.messages: dict[int, dict[str, Any]] = {}
         self._failures: list[Failure] = []
         self._interactions: dict[int, dict[str, Any]] = {}
@@ -185,6 +188,7 @@ class FakeDiscord:
         return call.response["resource"]["message"] if "resource" in call.response else call.response
 
     def posts(self, channel_id: int) -> list[Call]:
+        """Messages the bot posted to a channel (not interaction replies)."""
         return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{channel_id}/messages"]
 
     # -- REST --
@@ -394,3 +398,25 @@ def message_create(content: str, *, dm: bool = False, author_id: int = USER_ID, 
 
 def mention_of_bot() -> dict[str, Any]:
     return {**BOT_USER, "member": {k: v for k, v in member(BOT_ID).items() if k != "user"}}
+
+
+async def run_rolecall(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str]:
+    """`python -m bot.cli ARGS` as a subprocess, without blocking the loop that serves the fake Discord.
+
+    Like the suite's run_cli: no ROLECALL_* or DISCORD_* from the developer's
+    environment, and a fresh empty data directory.
+    """
+    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("ROLECALL_", "DISCORD_"))}
+        environment["XDG_DATA_HOME"] = data_home
+        environment.update(env or {})
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", *args, cwd=REPO_ROOT, env=environment,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), timeout)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+            raise
+        return process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-from conftest import run_rolecall
-from fake_discord import APP_ID, GUILD_ID, REPO_ROOT, TOKEN, eventually, slash
+from fake_discord import APP_ID, GUILD_ID, REPO_ROOT, TOKEN, eventually, run_rolecall, slash
 
 NO_ENV_FILE = ["--env-file", "/nonexistent/rolecall.env"]
 SERVE = ["serve", "discord", "--store", "memory://", *NO_ENV_FILE]

@@ -116,3 +116,11 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(fake, start_bot, 
     errors = [r for r in bot_log if r.levelno >= logging.ERROR]
     assert errors and "boom" in str(errors[0].exc_info[1].__cause__ or errors[0].exc_info[1])
     bot_log.clear()  # expected: don't fail the test at teardown
+
+
+async def test_heartbeats_are_acknowledged(fake, bot):
+    # HELLO asks for a heartbeat every second; discord.py sends the first within one interval.
+    await eventually(lambda: fake.heartbeats, timeout=3, what="a heartbeat")
+    await eventually(lambda: bot.latency != float("inf"), what="the heartbeat ACK")
+    assert bot.latency < 1
+    assert (await ask(fake))["data"]["embeds"]

@@ -1,0 +1,466 @@
+"""Backlog triage: a product / project / both / unknown verdict for every task in a file.
+
+`rolecall triage FILE` reads a CSV export (Jira, Linear, GitHub, a spreadsheet), a
+Markdown task list or a plain list, one task per line, and asks the advisor about
+each task, exactly as `rolecall ask` would. Backlogs come from tools and people we
+do not control, so the reader is built for bad input: bytes are decoded leniently,
+rows that cannot be classified are reported on stderr with their line number and
+skipped, and nothing about a row can stop the run. Files can be large, so input is
+streamed line by line and every output is written as it is produced: memory stays
+flat however many rows there are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import sys
+import unicodedata
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator, Protocol, TextIO
+
+from .advisor import Advisor, Answer
+from .normalize import clean, defang, words
+
+KNOWN_COLUMNS = ("title", "summary", "task", "name", "description", "subject", "issue")
+"""Column names that hold the task text, in order of preference (what common trackers export)."""
+DELIMITERS = (",", "\t", ";", "|")
+"""Tried in this order on the first line: comma CSV, tab-separated, European `;` exports, Markdown tables."""
+VERDICTS = ("product", "project", "both", "unknown")
+MAX_LINE_CHARS = 1_000_000
+"""A longer line is skipped unread past this point, so one runaway line cannot exhaust memory."""
+TASK_WIDTH = 60
+"""Display columns of the task in the table; longer tasks end in an ellipsis."""
+ADDED_COLUMNS = ("verdict", "confidence", "topic")
+"""What `--csv` appends to every input row."""
+
+_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+_RULE = re.compile(r"([-*_])(?:\s*\1){2,}$")
+_FENCE = re.compile(r"(?:```|~~~)")
+_BULLET = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s+|$)(?:\[[ xX]\](?:\s+|$))?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class TriageError(Exception):
+    """A problem with the whole input (not one row): reported in one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One classifiable task: where it starts, its text, and the row to echo for `--csv`."""
+
+    line: int
+    text: str
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A row that cannot be classified, and why; reported, never fatal."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class Backlog:
+    """What the input turned out to be, and its rows as a lazy stream."""
+
+    kind: str
+    """"csv" or "list" (plain or Markdown: both are one task per line)."""
+    columns: list[str]
+    delimiter: str
+    rows: Iterator[Task | Skip]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+class Lines:
+    """The physical lines of a text stream, numbered, with over-long lines blanked out.
+
+    The CSV reader pulls lines from here, so `line_no` always says how far the
+    input has been read: a row that started after the previous row's last line
+    started at `previous line_no + 1`, which is how multi-line CSV rows get
+    the line number a person sees in an editor. A line over `max_chars` is
+    drained in chunks and handed on as an empty line, its number kept in
+    `overlong` so the row containing it is reported instead of parsed.
+    `quotes` and `at_end` let the CSV side tell a quoted field left open at the
+    end of the file (which the lenient csv reader silently accepts) from a good row.
+    """
+
+    def __init__(self, text: TextIO, max_chars: int = MAX_LINE_CHARS):
+        self._text = text
+        self._max = max_chars
+        self._pushed: str | None = None
+        self.line_no = 0
+        self.overlong: deque[int] = deque()
+        self.quotes = 0
+        self.at_end = False
+
+    def __iter__(self) -> "Lines":
+        return self
+
+    def __next__(self) -> str:
+        if self._pushed is not None:
+            line, self._pushed = self._pushed, None
+            return line
+        line = self._text.readline(self._max)
+        if not line:
+            self.at_end = True
+            raise StopIteration
+        self.line_no += 1
+        self.quotes += line.count('"')
+        if len(line) >= self._max and not line.endswith(("\n", "\r")):
+            while (rest := self._text.readline(self._max)) and not rest.endswith(("\n", "\r")):
+                pass
+            self.overlong.append(self.line_no)
+            return "\n"
+        return line
+
+    def push_back(self, line: str) -> None:
+        """Hand `line` out again next (after a look at it to detect the format); its number stays counted."""
+        self._pushed = line
+
+    def was_overlong(self, first: int, last: int) -> bool:
+        """Whether any line in first..last was too long; forgets line numbers up to `last` (rows only move forward)."""
+        hit = False
+        while self.overlong and self.overlong[0] <= last:
+            hit = hit or self.overlong.popleft() >= first
+        return hit
+
+
+def open_text(binary: BinaryIO) -> TextIO:
+    """Decode a byte stream leniently: UTF-8 (BOM stripped), bad bytes become U+FFFD, line endings kept.
+
+    `newline=""` keeps `\\r\\n` inside quoted CSV fields intact for the csv module
+    and still splits lines on any of `\\n`, `\\r\\n` and `\\r`. Excel's "Unicode
+    text" export is UTF-16 with a BOM, so that is honoured too, but only when the
+    next character really looks like UTF-16 (an ASCII letter and a zero byte):
+    invalid UTF-8 that happens to start with the same two bytes stays UTF-8.
+    """
+    head = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
+    utf16 = ((head.startswith(codecs.BOM_UTF16_LE) and head[3:4] == b"\x00")
+             or (head.startswith(codecs.BOM_UTF16_BE) and head[2:3] == b"\x00"))
+    return io.TextIOWrapper(binary, encoding="utf-16" if utf16 else "utf-8-sig", errors="replace", newline="")
+
+
+def read_backlog(lines: Lines, column: str | None = None) -> Backlog:
+    """Detect the input's format from its first non-blank line and return its rows, lazily.
+
+    It is a CSV only when that line is a header naming the task column: a known
+    name (title, summary, ...) or `column`. A plain task that merely contains a
+    comma stays a task. With `column` given the input must be a CSV with that
+    column, so a miss is an error listing the columns there are.
+    """
+    first = _first_content_line(lines)
+    if first is None:
+        return Backlog("list", ["task"], ",", iter(()))
+    delimiter = _sniff_header(first, column)
+    lines.push_back(first)
+    if delimiter is None:
+        if column is not None:
+            raise TriageError(f"no column named {column!r}; available columns: {_column_listing(first)}")
+        return Backlog("list", ["task"], ",", _list_rows(lines))
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise TriageError(f"cannot read the CSV header on line {lines.line_no}: {exc}") from None
+    index = task_column(header, column)
+    if index is None:  # the header spans several lines and the one-line look was misleading
+        raise TriageError(f"no task column in the CSV header; available columns: {_column_listing(first)}")
+    return Backlog("csv", header, delimiter, _csv_rows(reader, lines, len(header), index))
+
+
+def _first_content_line(lines: Lines) -> str | None:
+    """The first line that is not blank (an over-long line counts as content: it must be reported)."""
+    for line in lines:
+        if line.strip() or lines.overlong:
+            return line
+    return None
+
+
+def _sniff_header(line: str, column: str | None) -> str | None:
+    """The delimiter under which `line` is a header naming the task column, else None."""
+    for delimiter in DELIMITERS:
+        if delimiter != "," and delimiter not in line:
+            continue
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        if task_column(fields, column) is not None:
+            return delimiter
+    return None
+
+
+def task_column(header: list[str], column: str | None = None) -> int | None:
+    """Index of the task column: `column` (exact, then any case), else the first known name present."""
+    names = [_column_key(h) for h in header]
+    if column is not None:
+        stripped = [h.strip() for h in header]
+        if column.strip() in stripped:
+            return stripped.index(column.strip())
+        key = _column_key(column)
+        return names.index(key) if key in names else None
+    for known in KNOWN_COLUMNS:
+        if known in names:
+            return names.index(known)
+    return None
+
+
+def _column_key(name: str) -> str:
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+def _column_listing(line: str, limit: int = 20) -> str:
+    """The first line's fields as column names, for an error message that must stay one short line."""
+    best = max((next(csv.reader([line], delimiter=d), []) for d in DELIMITERS), key=len)
+    names = [_short(clean(n), 40) or "''" for n in best[:limit]]
+    return (", ".join(names) + (", ..." if len(best) > limit else "")) or "(none)"
+
+
+def _csv_rows(reader: Iterator[list[str]], lines: Lines, width: int, index: int) -> Iterator[Task | Skip]:
+    """Every data row of a CSV as a Task, or a Skip saying why not; blank lines are passed over silently."""
+    start, quotes = lines.line_no + 1, lines.quotes
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. an unclosed quote that ran past the field size limit
+            lines.was_overlong(start, lines.line_no)
+            upto = f" up to line {lines.line_no}" if lines.line_no > start else ""
+            yield Skip(start, f"unparsable CSV{upto} ({exc}; an unclosed quote?)")
+            start, quotes = lines.line_no + 1, lines.quotes
+            continue
+        line, start = start, lines.line_no + 1
+        unclosed = lines.at_end and line < start - 1 and (lines.quotes - quotes) % 2 == 1
+        quotes = lines.quotes
+        if lines.was_overlong(line, start - 1):
+            yield Skip(line, f"line longer than {MAX_LINE_CHARS:,} characters")
+        elif unclosed:
+            yield Skip(line, f"quoted field never closed (runs to the end, line {start - 1})")
+        elif not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        elif len(row) != width:
+            yield Skip(line, f"expected {width} fields, found {len(row)}")
+        else:
+            yield _checked(line, row[index], row)
+
+
+def _list_rows(lines: Lines) -> Iterator[Task | Skip]:
+    """Every task of a plain or Markdown list: bullets, numbers and [ ]/[x] boxes stripped;
+    headings, rules, code fences and blank lines skipped silently."""
+    for raw in lines:
+        line = lines.line_no
+        if lines.was_overlong(line, line):
+            yield Skip(line, f"line longer than {MAX_LINE_CHARS:,} characters")
+            continue
+        text = raw.strip()
+        if not text or _HEADING.match(text) or _RULE.match(text) or _FENCE.match(text):
+            continue
+        bullet = _BULLET.match(text)
+        if bullet:
+            text = text[bullet.end():].strip()
+        yield _checked(line, text, [text])
+
+
+def _checked(line: int, text: str, fields: list[str]) -> Task | Skip:
+    """The task, or why it cannot be classified: the same test `ask` uses for "no question there"."""
+    if any("\x00" in f for f in fields):
+        return Skip(line, "contains NUL bytes")
+    if not text.strip():
+        return Skip(line, "empty task")
+    if not words(text):
+        if "\ufffd" in text:
+            return Skip(line, "undecodable bytes, no words left")
+        return Skip(line, "no words to classify (only symbols or emoji)")
+    return Task(line, text, fields)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+class Writer(Protocol):
+    """One output format: started with the input's columns, fed each answer, finished with the counts."""
+
+    def start(self, backlog: Backlog) -> None: ...
+    def row(self, task: Task, answer: Answer) -> None: ...
+    def finish(self, counts: Counter[str], skipped: int) -> None: ...
+
+
+def shown(text: str) -> str:
+    """Task text safe to show people: no markup, control codes or emoji, and no live mass mention."""
+    return defang(clean(text))
+
+
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: wide East Asian characters take two, invisible ones none."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def _char_width(ch: str) -> int:
+    if ch.isascii():
+        return 1
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` columns (ending in an ellipsis when cut) and padded to exactly `width`."""
+    if text.isascii() and len(text) <= width:
+        return text.ljust(width)
+    used, out = 0, []
+    if display_width(text) > width:
+        for ch in text:
+            w = _char_width(ch)
+            if used + w > width - 1:
+                break
+            out.append(ch)
+            used += w
+        return "".join(out) + "…" + " " * (width - 1 - used)
+    return text + " " * (width - display_width(text))
+
+
+def _short(text: str, width: int) -> str:
+    return fit(text, width).rstrip()
+
+
+class TableWriter:
+    """An aligned table for people, then the counts per verdict and the number skipped."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self, backlog: Backlog) -> None:
+        self.out.write(f"{fit('TASK', TASK_WIDTH)}  {'VERDICT':<7}  {'CONF':>4}  TOPIC\n")
+
+    def row(self, task: Task, answer: Answer) -> None:
+        topic = shown(answer.topic) if answer.topic else "-"
+        self.out.write(f"{fit(shown(task.text), TASK_WIDTH)}  {answer.verdict:<7}  {answer.confidence:>4.0%}  {topic}\n")
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        total = sum(counts.values())
+        self.out.write(f"\n{total} task{'' if total == 1 else 's'} triaged\n")
+        for verdict in VERDICTS:
+            self.out.write(f"  {verdict:<8}{counts[verdict]:>7}\n")
+        self.out.write(f"  {'skipped':<8}{skipped:>7}\n")
+
+
+class JsonWriter:
+    """One `ask --json` object per task plus "line" and "task", flushed as it goes so pipes see rows early."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self, backlog: Backlog) -> None:
+        pass
+
+    def row(self, task: Task, answer: Answer) -> None:
+        obj = answer.as_json()
+        obj["line"] = task.line
+        obj["task"] = shown(task.text)
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        pass
+
+
+class CsvWriter:
+    """The input rows (or a `task` column for lists) with verdict, confidence and topic appended.
+
+    Fields are echoed as given, except that control codes are dropped and mass
+    mentions defanged: the output gets pasted into chat and terminals too.
+    """
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.writer = None
+
+    def start(self, backlog: Backlog) -> None:
+        self.writer = csv.writer(self.out, delimiter=backlog.delimiter, lineterminator="\n")
+        self.writer.writerow([_safe_field(c) for c in backlog.columns] + list(ADDED_COLUMNS))
+
+    def row(self, task: Task, answer: Answer) -> None:
+        self.writer.writerow([_safe_field(f) for f in task.fields] + [answer.verdict, answer.as_json()["confidence"], answer.topic or ""])
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        pass
+
+
+def _safe_field(text: str) -> str:
+    return defang(_CONTROL.sub("", text))
+
+
+WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
+
+
+# -- the command ---------------------------------------------------------------------------
+
+def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
+
+    Returns the exit code: 0 when the input could be read (bad rows are reported
+    and skipped, not failures), 2 when it cannot be opened or `column` is not in
+    the CSV header. The streams are parameters so the benchmark can run it in process.
+    """
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    name = "stdin" if source == "-" else source
+    try:
+        binary = (stdin or sys.stdin.buffer) if source == "-" else open(source, "rb")
+    except OSError as exc:
+        print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
+        return 2
+    text = open_text(binary)
+    try:
+        backlog = read_backlog(Lines(text), column)
+        counts, skipped = _triage(advisor, backlog, WRITERS[output](out), err)
+        out.flush()
+    except TriageError as exc:
+        print(f"rolecall triage: {name}: {exc}", file=err)
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (head, less) has gone: stop quietly, not with a traceback at exit
+        return 0
+    except OSError as exc:
+        print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
+        return 2
+    finally:
+        if source == "-":
+            text.detach()  # leave the caller's stdin open
+        else:
+            text.close()
+    if not counts and not skipped:
+        print(f"rolecall triage: no tasks found in {name}", file=err)
+    return 0
+
+
+def _triage(advisor: Advisor, backlog: Backlog, writer: Writer, err: TextIO) -> tuple[Counter[str], int]:
+    """Ask about every task as it is read, write it at once, and keep only the counts."""
+    counts: Counter[str] = Counter()
+    skipped = 0
+    writer.start(backlog)
+    for item in backlog.rows:
+        if isinstance(item, Skip):
+            skipped += 1
+            print(f"line {item.line}: skipped: {item.reason}", file=err)
+            continue
+        answer = advisor.ask(item.text)
+        counts[answer.verdict] += 1
+        writer.row(item, answer)
+    writer.finish(counts, skipped)
+    return counts, skipped
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

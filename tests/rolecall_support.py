@@ -1,0 +1,125 @@
+"""Helpers shared by the test modules: a CLI runner, a team-knowledge writer, a real redis-server.
+
+Kept out of conftest.py because several conftest modules exist (tests/slack, tests/discord)
+and only a uniquely named module can be imported from test files.
+
+The suite tests Rolecall through its public faces only: the `rolecall` command
+line (run as a real subprocess), `Advisor`, `Conversation.handle`, the
+knowledge loader, the normaliser and the matcher.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CLI_TIMEOUT = 60
+"""Seconds one CLI run may take before the test fails instead of hanging the suite."""
+
+PINGS = re.compile(r"@everyone|@here|<!channel|<!here|<!everyone", re.IGNORECASE)
+"""Text that Slack or Discord turns into a mass notification."""
+
+
+def assert_cannot_ping(text: str) -> None:
+    """Fail if `text` could notify a whole channel or server."""
+    found = PINGS.search(text)
+    assert found is None, f"reply can ping: {found.group(0)!r} in {text!r}"
+
+
+def run_cli(*args: str, input: bytes | str | None = None, timeout: float = CLI_TIMEOUT,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run `python -m bot.cli ARGS` in a fresh process; stdout/stderr are bytes.
+
+    The child never sees the developer's own settings: ROLECALL_* variables are
+    dropped and XDG_DATA_HOME points at a fresh empty folder, so the default
+    conversation store is new for every run (pass `--store` to share one
+    between runs). Pass `env` to add or override variables.
+    """
+    with tempfile.TemporaryDirectory(prefix="rolecall-data-") as data_home:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("ROLECALL_")}
+        environment["XDG_DATA_HOME"] = data_home
+        environment.update(env or {})
+        if isinstance(input, str):
+            input = input.encode("utf-8")
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            input=input if input is not None else b"",
+            capture_output=True,
+            timeout=timeout,
+            cwd=REPO_ROOT,
+            env=environment,
+            check=False,
+        )
+
+
+def write_kb(tmp_path: Path, yaml_text: str, name: str = "team.yaml") -> Path:
+    """Write one knowledge file (dedented) into tmp_path/kb/ and return the file's path.
+
+    The folder, `path.parent`, is what `knowledge.load([...])` and `--knowledge` take.
+    """
+    folder = tmp_path / "kb"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(yaml_text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, which tests may stop and start again."""
+
+    def __init__(self, tmp: Path):
+        import shutil
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed (Debian: apt-get install redis-server); .ci/run installs it")
+        self.binary, self.dir, self.port = binary, tmp, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import time
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+             "--appendfsync", "always", "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.2).ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop the server; kill=True is a crash (SIGKILL), which the append-only file survives."""
+        if self.process:
+            self.process.kill() if kill else self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None

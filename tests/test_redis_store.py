@@ -1,0 +1,110 @@
+"""The Redis store behaves like SQLite, stays atomic under contention, and degrades politely when Redis is down."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.conversation import STORE_DOWN, Conversation
+from bot.messages import Message
+from bot.store import SQLiteStore, StoreError, open_store
+
+from rolecall_support import RedisServer
+from test_quiz import PRODUCT_ANSWERS
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "s.db")
+    return open_store(request.getfixturevalue("redis_url"))
+
+
+def test_put_get_delete(store):
+    store.put("k", {"a": 1})
+    assert store.get("k") == {"a": 1}
+    store.delete("k")
+    assert store.get("k") is None
+
+
+def test_values_expire_after_their_ttl(store):
+    store.put("k", {"a": 1}, ttl=0.05)
+    time.sleep(0.15)
+    assert store.get("k") is None
+
+
+def test_keys_lists_by_prefix_with_glob_characters_taken_literally(store):
+    for key in ("gap|a*", "gap|b", "gapx", "poll|1"):
+        store.put(key, {})
+    assert store.keys("gap|") == ["gap|a*", "gap|b"]
+
+
+def test_update_is_atomic_under_contention(store):
+    def bump():
+        for _ in range(25):
+            store.update("n", lambda v: {"n": (v or {"n": 0})["n"] + 1})
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get("n") == {"n": 200}
+
+
+def test_two_workers_share_one_quiz_through_redis(advisor, redis_url):
+    first, second = Conversation(advisor, open_store(redis_url)), Conversation(advisor, open_store(redis_url))
+    reply = first.handle(Message(text="quiz", user="ana"))
+    for i, answer in enumerate(PRODUCT_ANSWERS):
+        reply = (second if i % 2 == 0 else first).handle(Message(text=answer, user="ana"))
+    assert reply.quiz["result"]["role"] == "product"
+
+
+def test_double_click_delivered_to_two_workers_applies_one_step(advisor, redis_url):
+    workers = [Conversation(advisor, open_store(redis_url)) for _ in range(2)]
+    first = workers[0].handle(Message(text="quiz", user="ana"))
+    click = Message(choice=first.choices[0].id, user="ana")
+    replies = []
+    threads = [threading.Thread(target=lambda w=w: replies.append(w.handle(click))) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.quiz["step"] for r in replies) == [2, 2]
+    assert sum("earlier question" in r.text for r in replies) == 1
+
+
+def test_fifty_votes_across_two_workers_leave_exactly_fifty(advisor, redis_url):
+    workers = [Conversation(advisor, open_store(redis_url)) for _ in range(2)]
+    poll = workers[0].handle(Message(text="debate: the gantt chart", user="host", channel="c")).poll
+    threads = [threading.Thread(target=workers[i % 2].handle,
+                                args=(Message(choice=f"poll:{poll['id']}:{('product', 'project', 'both')[i % 3]}",
+                                              user=f"u{i}", channel="c"),)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    revealed = workers[1].handle(Message(text=f"reveal {poll['id']}", user="host", channel="c")).poll
+    assert revealed["tally"] == {"product": 17, "project": 17, "both": 16}
+
+
+def test_redis_down_still_answers_questions_and_quiz_says_it_cannot_save(advisor, tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    conversation = Conversation(advisor, open_store(server.url))
+    conversation.handle(Message(text="quiz", user="ana"))
+    server.stop(kill=True)
+    assert conversation.handle(Message(text="who owns the roadmap?", user="ana")).verdict == "product"
+    assert conversation.handle(Message(text="a", user="ana")).text == STORE_DOWN
+    server.start()
+    assert conversation.handle(Message(text="a", user="ana")).quiz["step"] == 2
+
+
+def test_unreachable_redis_raises_store_error_quickly():
+    store = open_store("redis://127.0.0.1:1/0")
+    started = time.monotonic()
+    with pytest.raises(StoreError):
+        store.get("k")
+    assert time.monotonic() - started < 5

@@ -1,0 +1,285 @@
+"""`rolecall triage`: a verdict for every task of a CSV, Markdown or plain backlog, through the CLI.
+
+Every test runs the real command in a subprocess (`run_cli`), feeding it files
+as a team would export them, and hostile ones nobody meant to write.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+ASK_KEYS = {"verdict", "confidence", "topic", "text"}
+VERDICTS = ("product", "project", "both", "unknown")
+
+
+def triage(run_cli, tmp_path: Path, content: str | bytes, *args: str, name: str = "backlog.txt"):
+    """Write `content` to a file and run `rolecall triage FILE ARGS`."""
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return run_cli("triage", str(path), *args)
+
+
+def rows(result) -> list[dict]:
+    """The --json output: one object per line; a crash or a bad exit fails here with the stderr."""
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"Traceback" not in result.stderr
+    return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+
+
+def skips(result) -> list[str]:
+    """The 'line N: skipped: reason' reports on stderr."""
+    return [line for line in result.stderr.decode("utf-8").splitlines() if ": skipped: " in line]
+
+
+def assert_no_crash(result) -> None:
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    assert b"Traceback" not in result.stderr
+
+
+def table_counts(stdout: bytes) -> dict[str, int]:
+    """The per-verdict (and skipped) counts printed under the table."""
+    text = stdout.decode("utf-8")
+    return {name: int(n) for name, n in re.findall(r"^\s+(product|project|both|unknown|skipped)\s+(\d+)$", text, re.M)}
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+def test_csv_tasks_come_from_the_title_column_by_default(run_cli, tmp_path):
+    content = "id,Title,points\n1,Write the PRD for the onboarding flow,3\n2,Update the burndown chart,2\n"
+    out = rows(triage(run_cli, tmp_path, content, "--json", name="backlog.csv"))
+    assert [r["task"] for r in out] == ["Write the PRD for the onboarding flow", "Update the burndown chart"]
+    assert [r["verdict"] for r in out] == ["product", "project"]
+
+
+def test_csv_without_a_title_prefers_summary_over_description(run_cli, tmp_path):
+    content = "key,description,summary\nAB-1,Long text nobody reads,Maintain the risk register\n"
+    (out,) = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert out["task"] == "Maintain the risk register"
+    assert out["verdict"] == "project"
+
+
+def test_column_option_picks_the_named_column_in_any_case(run_cli, tmp_path):
+    content = "title,Headline\nignored title text,Update the burndown chart\n"
+    (out,) = rows(triage(run_cli, tmp_path, content, "--column", "headline", "--json"))
+    assert out["task"] == "Update the burndown chart"
+    assert out["verdict"] == "project"
+
+
+def test_unknown_column_is_a_one_line_error_listing_the_columns(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "id,Title,points\n1,Write the PRD,3\n", "--column", "nope")
+    assert result.returncode == 2
+    assert result.stdout == b""
+    err = result.stderr.decode()
+    assert len(err.strip().splitlines()) == 1
+    assert "nope" in err and "id, Title, points" in err
+
+
+def test_semicolon_separated_csv_is_recognised_by_its_header(run_cli, tmp_path):
+    out = rows(triage(run_cli, tmp_path, "Summary;Owner\nUpdate the burndown chart;ann\n", "--json"))
+    assert [r["task"] for r in out] == ["Update the burndown chart"]
+
+
+def test_first_line_with_a_comma_but_no_known_header_is_a_list_task(run_cli, tmp_path):
+    content = "Write the PRD, then get it reviewed\nUpdate the burndown chart\n"
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [r["task"] for r in out] == ["Write the PRD, then get it reviewed", "Update the burndown chart"]
+
+
+def test_csv_row_with_the_wrong_number_of_fields_is_reported_and_skipped(run_cli, tmp_path):
+    content = "id,title\n1,Update the burndown chart\n2,too,many\n3,Write the PRD\n"
+    result = triage(run_cli, tmp_path, content, "--json")
+    assert [r["line"] for r in rows(result)] == [2, 4]
+    assert skips(result) == ["line 3: skipped: expected 2 fields, found 3"]
+
+
+def test_unclosed_quote_is_reported_not_a_crash(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, 'id,title\n1,Update the burndown chart\n2,"Write the PRD\n3,Plan the release\n', "--json")
+    assert [r["line"] for r in rows(result)] == [2]
+    assert skips(result) and skips(result)[0].startswith("line 3: skipped:")
+
+
+# -- Markdown and plain lists -----------------------------------------------------------------
+
+def test_markdown_task_list_strips_markers_and_skips_headings(run_cli, tmp_path):
+    content = ("# Sprint 12\n\n## Todo\n- [ ] Write the PRD for onboarding\n* [x] Update the burndown chart\n"
+               "1. Maintain the risk register\n- Define the product vision\n---\n")
+    out = rows(triage(run_cli, tmp_path, content, "--json", name="sprint.md"))
+    assert [r["task"] for r in out] == ["Write the PRD for onboarding", "Update the burndown chart",
+                                        "Maintain the risk register", "Define the product vision"]
+    assert [r["line"] for r in out] == [4, 5, 6, 7]
+
+
+def test_markdown_item_with_an_empty_box_is_reported_as_empty(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "- [ ] Update the burndown chart\n- [ ]\n", "--json")
+    assert len(rows(result)) == 1
+    assert skips(result) == ["line 2: skipped: empty task"]
+
+
+def test_plain_list_gives_one_task_per_line(run_cli, tmp_path):
+    out = rows(triage(run_cli, tmp_path, "Write the PRD\nUpdate the burndown chart\nFix the printer\n", "--json"))
+    assert [r["verdict"] for r in out] == ["product", "project", "unknown"]
+
+
+def test_stdin_dash_reads_the_backlog(run_cli):
+    out = rows(run_cli("triage", "-", "--json", input="title\nUpdate the burndown chart\n"))
+    assert [(r["task"], r["line"]) for r in out] == [("Update the burndown chart", 2)]
+
+
+def test_crlf_line_endings_and_a_bom_are_handled(run_cli, tmp_path):
+    content = "\ufefftitle,points\r\nUpdate the burndown chart,2\r\nWrite the PRD,3\r\n".encode("utf-8")
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [(r["task"], r["line"]) for r in out] == [("Update the burndown chart", 2), ("Write the PRD", 3)]
+
+
+def test_utf16_export_with_a_bom_is_decoded(run_cli, tmp_path):
+    content = "title\tpoints\r\nUpdate the burndown chart\t2\r\n".encode("utf-16")
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [r["task"] for r in out] == ["Update the burndown chart"]
+
+
+# -- the --json contract ---------------------------------------------------------------------------
+
+def test_json_objects_are_ask_json_plus_line_and_task(run_cli, tmp_path):
+    (out,) = rows(triage(run_cli, tmp_path, "Update the burndown chart\n", "--json"))
+    assert set(out) == ASK_KEYS | {"line", "task"}
+    asked = json.loads(run_cli("ask", "--json", "Update the burndown chart").stdout)
+    assert {k: out[k] for k in ASK_KEYS} == asked
+    assert out["line"] == 1
+
+
+def test_json_line_numbers_count_blank_lines_in_a_list(run_cli, tmp_path):
+    out = rows(triage(run_cli, tmp_path, "\n\nWrite the PRD\n\n   \nUpdate the burndown chart\n\n", "--json"))
+    assert [r["line"] for r in out] == [3, 6]
+
+
+def test_json_line_number_of_a_multiline_csv_row_is_where_it_starts(run_cli, tmp_path):
+    content = 'id,title\n1,"Update the\nburndown\nchart"\n2,Write the PRD\n'
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [r["line"] for r in out] == [2, 5]
+    assert out[0]["task"] == "Update the burndown chart"
+
+
+# -- the --csv output -----------------------------------------------------------------------------------
+
+def test_csv_output_is_the_input_with_verdict_columns_appended(run_cli, tmp_path):
+    content = 'id,title,points\n1,"Update the\nburndown chart",2\n2,,5\n3,Write the PRD,3\n'
+    result = triage(run_cli, tmp_path, content, "--csv")
+    assert_no_crash(result)
+    table = list(csv.reader(io.StringIO(result.stdout.decode("utf-8"))))
+    assert table[0] == ["id", "title", "points", "verdict", "confidence", "topic"]
+    assert [r[:3] for r in table[1:]] == [["1", "Update the\nburndown chart", "2"], ["3", "Write the PRD", "3"]]
+    assert [r[3] for r in table[1:]] == ["project", "product"]
+    assert all(0.0 <= float(r[4]) <= 1.0 and r[5] for r in table[1:])
+    assert skips(result) == ["line 4: skipped: empty task"]
+
+
+def test_csv_output_for_a_list_has_a_task_column(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "- [ ] Update the burndown chart\n- Fix the printer\n", "--csv")
+    assert_no_crash(result)
+    table = list(csv.DictReader(io.StringIO(result.stdout.decode("utf-8"))))
+    assert [(r["task"], r["verdict"]) for r in table] == [("Update the burndown chart", "project"), ("Fix the printer", "unknown")]
+    assert table[1]["topic"] == ""
+
+
+# -- the table -----------------------------------------------------------------------------------------------
+
+def test_table_counts_tasks_per_verdict_and_skipped(run_cli, tmp_path):
+    content = "Write the PRD\nDefine the product vision\nUpdate the burndown chart\nFix the printer\n🚀🚀\n"
+    as_json = Counter(r["verdict"] for r in rows(triage(run_cli, tmp_path, content, "--json")))
+    result = triage(run_cli, tmp_path, content)
+    assert_no_crash(result)
+    assert table_counts(result.stdout) == {**{v: as_json[v] for v in VERDICTS}, "skipped": 1}
+    assert as_json["product"] == 2 and as_json["project"] == 1 and as_json["unknown"] == 1
+
+
+def test_table_row_shows_task_verdict_percentage_and_topic(run_cli, tmp_path):
+    (line,) = [l for l in triage(run_cli, tmp_path, "Update the burndown chart\n").stdout.decode().splitlines()
+               if l.startswith("Update")]
+    assert re.fullmatch(r"Update the burndown chart\s+project\s+\d{1,3}%\s+burndown-chart", line)
+
+
+def test_table_truncates_long_tasks_with_an_ellipsis(run_cli, tmp_path):
+    task = "Update the burndown chart " + "and then some more words " * 10
+    lines = triage(run_cli, tmp_path, task + "\n").stdout.decode().splitlines()
+    assert lines[1].startswith(task[:59].rstrip()) and "…" in lines[1]
+    assert lines[1].index("…") == 59
+    assert len(lines[1].split("…")[0]) < 60
+
+
+def test_table_never_shows_control_characters(run_cli, tmp_path):
+    stdout = triage(run_cli, tmp_path, "Update the \x1b[31mburndown\x07 chart\x1b[0m\n").stdout.decode()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", stdout)
+    assert "burndown" in stdout
+
+
+# -- hostile files ------------------------------------------------------------------------------------------
+
+def test_missing_file_is_a_one_line_error(run_cli, tmp_path):
+    result = run_cli("triage", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2
+    assert len(result.stderr.decode().strip().splitlines()) == 1
+    assert b"nope.csv" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_empty_file_triages_nothing(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, b"")
+    assert_no_crash(result)
+    assert table_counts(result.stdout) == dict.fromkeys((*VERDICTS, "skipped"), 0)
+
+
+def test_file_of_blank_lines_triages_nothing(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "\n \r\n\t\n\n", "--json")
+    assert rows(result) == []
+    assert skips(result) == []
+
+
+def test_100000_character_line_is_classified_and_shown_short(run_cli, tmp_path):
+    long_task = "Update the burndown chart " + "x" * 100_000
+    result = triage(run_cli, tmp_path, f"Write the PRD\n{long_task}\n")
+    assert_no_crash(result)
+    assert table_counts(result.stdout)["skipped"] == 0
+    assert max(len(line) for line in result.stdout.decode().splitlines()) < 200
+
+
+def test_line_beyond_the_length_limit_is_skipped_without_reading_it_whole(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "Write the PRD\n" + "y" * 2_500_000 + "\nUpdate the burndown chart\n", "--json")
+    assert [r["line"] for r in rows(result)] == [1, 3]
+    assert skips(result) == ["line 2: skipped: line longer than 1,000,000 characters"]
+
+
+def test_invalid_utf8_row_is_skipped_and_the_rest_classified(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, b"Write the PRD\n\xff\xfe\xfd\xc3\n\xc3\x28Update the burndown chart\n", "--json")
+    out = rows(result)
+    assert [r["line"] for r in out] == [1, 3]
+    assert out[1]["verdict"] == "project"
+    assert skips(result) == ["line 2: skipped: undecodable bytes, no words left"]
+
+
+def test_row_with_nul_bytes_is_skipped(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, b"id,title\n1,Write\x00the PRD\n2,Update the burndown chart\n", "--json")
+    assert [r["line"] for r in rows(result)] == [3]
+    assert skips(result) == ["line 2: skipped: contains NUL bytes"]
+
+
+def test_emoji_only_row_is_skipped(run_cli, tmp_path):
+    result = triage(run_cli, tmp_path, "🚀🔥👍\n:tada: :tada:\nUpdate the burndown chart\n", "--json")
+    assert [r["line"] for r in rows(result)] == [3]
+    assert [s.split(":")[0] for s in skips(result)] == ["line 1", "line 2"]
+
+
+@pytest.mark.parametrize("output", [[], ["--json"], ["--csv"]], ids=["table", "json", "csv"])
+def test_mass_mentions_in_tasks_are_never_printed_able_to_ping(run_cli, tmp_path, assert_cannot_ping, output):
+    content = ("title\n@everyone update the burndown chart\n<!channel> write the PRD\n"
+               "hey @here and <!here|here> and <!everyone> fix the printer\n")
+    result = triage(run_cli, tmp_path, content, *output)
+    assert_no_crash(result)
+    assert_cannot_ping(result.stdout.decode("utf-8"))
+    assert_cannot_ping(result.stderr.decode("utf-8"))
+    assert b"burndown" in result.stdout
