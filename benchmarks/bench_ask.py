@@ -198,7 +198,7 @@ def main() -> int:
     result = {
         "benchmark": "ask",
         "environment": environment(),
-        "knowledge": {"entries": len(advisor.kb), "phrases": advisor.kb.phrase_count(), "load_and_build_s": round(load_s, 4)},
+        "knowledge": {"entries": len(advisor.kb), "phrases": advisor.kb.phrase_count(), "advisor_load_s": round(load_s, 4)},
         "questions": {"distinct": len(mix), "by_category": {c: len(v) for c, v in first_by_cat.items()},
                       "verdicts": dict(verdicts)},
         "latency_steady": steady,
@@ -226,7 +226,7 @@ def main() -> int:
     env = result["environment"]
     print(f"bench_ask  (Python {env['python']}, {env['cpus']} CPUs)")
     print(f"knowledge base: {len(advisor.kb)} entries, {advisor.kb.phrase_count()} phrases "
-          f"(load + index {load_s * 1000:.0f} ms)")
+          f"(Advisor.load() {load_s * 1000:.0f} ms, index cache permitting)")
     print(f"question mix: {len(mix)} distinct: " + ", ".join(f"{c} {n}" for c, n in result["questions"]["by_category"].items()))
     print("  verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())))
     print()

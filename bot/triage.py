@@ -15,14 +15,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
+import multiprocessing
 import os
 import re
+import signal
 import sys
 import unicodedata
 from collections import Counter, deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Protocol, TextIO
+from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
 
 from .advisor import Advisor, Answer
 from .normalize import clean, defang, words
@@ -38,6 +42,12 @@ TASK_WIDTH = 60
 """Display columns of the task in the table; longer tasks end in an ellipsis."""
 ADDED_COLUMNS = ("verdict", "confidence", "topic")
 """What `--csv` appends to every input row."""
+PARALLEL_AFTER = 2_000
+"""Rows answered in this process before a big input is spread over worker processes (small files never pay for them)."""
+CHUNK_ROWS = 250
+"""Rows per job sent to a worker: large enough to amortise the hand-over, small enough to keep output flowing."""
+MAX_WORKERS = 4
+"""Each worker holds its own copy of the index (about 30 MB), so their number is capped."""
 
 _HEADING = re.compile(r"#{1,6}(?:\s|$)")
 _RULE = re.compile(r"([-*_])(?:\s*\1){2,}$")
@@ -402,12 +412,15 @@ WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
 # -- the command ---------------------------------------------------------------------------
 
 def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
-               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+               workers: int | None = None) -> int:
     """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
 
     Returns the exit code: 0 when the input could be read (bad rows are reported
     and skipped, not failures), 2 when it cannot be opened or `column` is not in
-    the CSV header. The streams are parameters so the benchmark can run it in process.
+    the CSV header. The streams are parameters so the benchmark can run it in
+    process; `workers` (default: the CPUs available, at most 4) caps the processes
+    that answer a big input, 1 keeps everything in this process.
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     name = "stdin" if source == "-" else source
@@ -419,7 +432,8 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     text = open_text(binary)
     try:
         backlog = read_backlog(Lines(text), column)
-        counts, skipped = _triage(advisor, backlog, WRITERS[output](out), err)
+        answers = answered(advisor, backlog.rows, workers=_worker_count() if workers is None else workers)
+        counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
         out.flush()
     except TriageError as exc:
         print(f"rolecall triage: {name}: {exc}", file=err)
@@ -440,21 +454,100 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     return 0
 
 
-def _triage(advisor: Advisor, backlog: Backlog, writer: Writer, err: TextIO) -> tuple[Counter[str], int]:
-    """Ask about every task as it is read, write it at once, and keep only the counts."""
+def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backlog, writer: Writer,
+            err: TextIO) -> tuple[Counter[str], int]:
+    """Write every answer as it arrives and report every skip; keep only the counts."""
     counts: Counter[str] = Counter()
     skipped = 0
     writer.start(backlog)
-    for item in backlog.rows:
+    for item, answer in answers:
         if isinstance(item, Skip):
             skipped += 1
             print(f"line {item.line}: skipped: {item.reason}", file=err)
             continue
-        answer = advisor.ask(item.text)
         counts[answer.verdict] += 1
         writer.row(item, answer)
     writer.finish(counts, skipped)
     return counts, skipped
+
+
+# -- answering, in order, on several CPUs for big inputs ----------------------------------------
+
+def answered(advisor: Advisor, items: Iterable[Task | Skip], *, workers: int = 1) -> Iterator[tuple[Task | Skip, Answer | None]]:
+    """Each item with its answer (None for a skip), in input order.
+
+    `ask` is CPU-bound, about a millisecond for a wordy task title, so 50,000
+    rows take most of a minute on one core. The first `PARALLEL_AFTER` rows are
+    answered here; beyond that, with `workers` > 1, chunks go to forked workers
+    that inherit the loaded advisor. At most two chunks per worker are in flight,
+    so memory stays bounded however far the file runs ahead of the output.
+    """
+    items = iter(items)
+    for item in itertools.islice(items, PARALLEL_AFTER):
+        yield item, _ask(advisor, item)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        yield from _answered_in_workers(advisor, items, workers)
+    else:
+        for item in items:
+            yield item, _ask(advisor, item)
+
+
+def _ask(advisor: Advisor, item: Task | Skip) -> Answer | None:
+    return advisor.ask(item.text) if isinstance(item, Task) else None
+
+
+_worker_advisor: Advisor | None = None
+"""The advisor a forked worker inherited from the parent: set just before the pool forks."""
+
+
+def _answered_in_workers(advisor: Advisor, items: Iterator[Task | Skip], workers: int) -> Iterator[tuple[Task | Skip, Answer | None]]:
+    global _worker_advisor
+    _worker_advisor = advisor
+    for stream in (sys.stdout, sys.stderr):  # a forked worker flushes these on exit: no text may be pending
+        if stream is not None:
+            stream.flush()
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint)
+    pending: deque[tuple[list[Task | Skip], Future]] = deque()
+    try:
+        while True:
+            chunk = list(itertools.islice(items, CHUNK_ROWS))
+            if chunk:
+                pending.append((chunk, pool.submit(_ask_chunk, [i.text for i in chunk if isinstance(i, Task)])))
+            if pending and (len(pending) >= 2 * workers or not chunk):
+                yield from _collect(advisor, *pending.popleft())
+            elif not chunk:
+                return
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker_advisor = None
+
+
+def _collect(advisor: Advisor, chunk: list[Task | Skip], future: Future) -> Iterator[tuple[Task | Skip, Answer | None]]:
+    """A finished chunk's items with their answers; if its worker died, the chunk is answered here instead."""
+    try:
+        answers = iter(future.result())
+    except Exception:  # a killed or broken worker costs time, never rows
+        answers = iter([advisor.ask(i.text) for i in chunk if isinstance(i, Task)])
+    for item in chunk:
+        yield item, next(answers) if isinstance(item, Task) else None
+
+
+def _ask_chunk(texts: list[str]) -> list[Answer]:
+    """Runs in a worker: the inherited advisor's answers for one chunk."""
+    return [_worker_advisor.ask(t) for t in texts]
+
+
+def _ignore_sigint() -> None:
+    """Ctrl-C is the parent's to handle: workers should not each print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _worker_count() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_WORKERS, cpus))
 
 
 def _silence_stdout() -> None:

@@ -283,3 +283,16 @@ def test_mass_mentions_in_tasks_are_never_printed_able_to_ping(run_cli, tmp_path
     assert_cannot_ping(result.stdout.decode("utf-8"))
     assert_cannot_ping(result.stderr.decode("utf-8"))
     assert b"burndown" in result.stdout
+
+
+# -- big inputs ---------------------------------------------------------------------------------------------------
+
+def test_big_backlog_keeps_input_order_and_prints_every_row_once(run_cli, tmp_path):
+    tasks = ["Update the burndown chart", "Write the PRD", "Fix the printer", "Maintain the risk register"]
+    content = "".join(f"{tasks[i % 4]} {i}\n" for i in range(4_500))
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [r["line"] for r in out] == list(range(1, 4_501))
+    assert [r["task"] for r in out[-4:]] == [f"{tasks[i % 4]} {i}" for i in range(4_496, 4_500)]
+    table = triage(run_cli, tmp_path, content).stdout.decode().splitlines()
+    assert len([l for l in table if re.search(r"\s(product|project|both|unknown)\s+\d+%", l)]) == 4_500
+    assert table_counts("\n".join(table).encode())["skipped"] == 0
