@@ -38,6 +38,8 @@ QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
+MAX_TOPIC_WORDS = 40
+"""Topic words looked at per question; a pasted essay is judged on its start, and costs no more."""
 SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
 
@@ -54,6 +56,7 @@ class _Phrase:
     stops: tuple[str, ...]
     weights: tuple[float, ...]
     total: float
+    stop_total: float
     seq: str
     """All the phrase's stems in order, padded with spaces, to test whether the question has it verbatim."""
 
@@ -115,10 +118,16 @@ class Matcher:
         self._phrases: list[_Phrase] = []
         self._postings: dict[str, list[int]] = {}
         self._stop_postings: dict[str, list[int]] = {}
+        self._entry_postings: dict[str, list[int]] = {}
+        for index, vocab in enumerate(self._entry_vocab):
+            for token in vocab:
+                self._entry_postings.setdefault(token, []).append(index)
         for index, tokens, content, stops in parsed:
+            content = list(dict.fromkeys(content))  # a word said twice in a phrase counts once
             weights = tuple(self.idf[t] for t in content)
-            total = sum(weights) + sum(_stop_weight(t) for t in stops)
-            phrase = _Phrase(index, tuple(content), tuple(stops), weights, total, f" {' '.join(tokens)} ")
+            stop_total = sum(_stop_weight(t) for t in stops)
+            phrase = _Phrase(index, tuple(content), tuple(stops), weights, sum(weights) + stop_total, stop_total,
+                             f" {' '.join(tokens)} ")
             pid = len(self._phrases)
             self._phrases.append(phrase)
             for token in set(content):
@@ -149,6 +158,8 @@ class Matcher:
         scaffolding = names_both_roles(tokens)
         canonical = []
         for i, (word, token) in enumerate(zip(raw, tokens)):
+            if len(result.slots) >= MAX_TOPIC_WORDS:
+                break
             canonical.append(token)
             if token in STOP_STEMS:
                 if not (scaffolding and token in ROLE_WORDS):
@@ -214,50 +225,78 @@ class Matcher:
     # -- scoring -----------------------------------------------------------
 
     def candidates(self, text: str, limit: int = 5) -> tuple[Analysis, list[Candidate]]:
-        """The best-scoring entries for a question, best first, at most one per entry."""
+        """The best-scoring entries for a question, best first, at most one per entry.
+
+        Work grows with the postings of the question's words, not with the size
+        of the knowledge base: phrase cover is accumulated word by word, and an
+        entry's question cover is only worked out while it could still make the
+        top `limit` (a score never exceeds cover ** 1.5).
+        """
         query = self.analyse(text)
-        best: dict[int, float] = {}
-        for token in query.known:
-            for pid in self._postings.get(token, ()):
-                phrase = self._phrases[pid]
-                cover = self._phrase_cover(phrase, query)
-                if cover > best.get(phrase.entry, 0.0):
-                    best[phrase.entry] = cover
-        for pid in self._stop_only_phrases(query):
-            entry = self._phrases[pid].entry
-            best[entry] = max(best.get(entry, 0.0), 1.0)
-        scored = []
-        for index, cover in best.items():
-            question = self._question_cover(index, query)
+        covers = self._phrase_covers(query)
+        explained = self._explained(query)
+        penalty = sum(self._slot_penalty(slot) for slot in query.slots)
+        ranked = sorted(covers.items(), key=lambda item: -item[1])
+        scored: list[Candidate] = []
+        for index, cover in ranked:
+            if len(scored) >= limit and cover ** 1.5 < scored[limit - 1].score:
+                break
+            question = self._question_cover(explained.get(index), penalty)
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
             scored.append(Candidate(self.kb.entries[index], score, cover, question))
-        scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
+            scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
         return query, scored[:limit]
 
-    def _phrase_cover(self, phrase: _Phrase, query: Analysis) -> float:
-        got = sum(w * query.known.get(t, 0.0) for t, w in zip(phrase.content, phrase.weights))
-        got += sum(_stop_weight(t) for t in phrase.stops if t in query.stops)
-        cover = got / phrase.total if phrase.total else 0.0
-        if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
-            cover *= SCATTERED_FACTOR
-        return cover
+    def _phrase_covers(self, query: Analysis) -> dict[int, float]:
+        """Each entry's best phrase cover."""
+        got: dict[int, float] = {}
+        for token, sim in query.known.items():
+            weight = self.idf[token] * sim
+            for pid in self._postings.get(token, ()):
+                got[pid] = got.get(pid, 0.0) + weight
+        best: dict[int, float] = {}
+        for pid, content in got.items():
+            phrase = self._phrases[pid]
+            if (content + phrase.stop_total) / phrase.total <= best.get(phrase.entry, 0.0):
+                continue  # even with every framing word present it can't beat this entry's best phrase
+            cover = (content + sum(_stop_weight(t) for t in phrase.stops if t in query.stops)) / phrase.total
+            if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
+                cover *= SCATTERED_FACTOR
+            if cover > best.get(phrase.entry, 0.0):
+                best[phrase.entry] = cover
+        for pid in self._stop_only_phrases(query):
+            best[self._phrases[pid].entry] = 1.0
+        return best
 
-    def _question_cover(self, index: int, query: Analysis) -> float:
-        vocab = self._entry_vocab[index]
-        explained = other = 0.0
-        for slot in query.slots:
-            if not slot:
-                other += UNSEEN_WEIGHT
-                continue
-            here = max((self.idf[t] * sim for t, sim in slot.items() if t in vocab), default=0.0)
-            if here:
-                explained += here
-            elif any(t in EVERYDAY_STEMS for t in slot):
-                other += 2 * UNSEEN_WEIGHT
-            else:
-                other += max(self.idf[t] * sim for t, sim in slot.items()) * ELSEWHERE_FACTOR
-        total = explained + other
-        return explained / total if total else 1.0
+    def _explained(self, query: Analysis) -> dict[int, list[tuple[int, float]]]:
+        """For each entry, the question's word slots its vocabulary explains, with their weight."""
+        found: dict[int, dict[int, float]] = {}
+        for position, slot in enumerate(query.slots):
+            for token, sim in slot.items():
+                weight = self.idf[token] * sim
+                for index in self._entry_postings.get(token, ()):
+                    here = found.setdefault(index, {})
+                    if weight > here.get(position, 0.0):
+                        here[position] = weight
+        slots = query.slots
+        return {i: [(w, self._slot_penalty(slots[p])) for p, w in here.items()] for i, here in found.items()}
+
+    def _slot_penalty(self, slot: dict[str, float]) -> float:
+        """What a question word counts against an entry that does not explain it."""
+        if not slot:
+            return UNSEEN_WEIGHT
+        if any(t in EVERYDAY_STEMS for t in slot):
+            return 2 * UNSEEN_WEIGHT
+        return max(self.idf[t] * sim for t, sim in slot.items()) * ELSEWHERE_FACTOR
+
+    @staticmethod
+    def _question_cover(explained: list[tuple[float, float]] | None, penalty: float) -> float:
+        if not explained:
+            return 1.0 if penalty == 0 else 0.0
+        weight = sum(w for w, _ in explained)
+        other = penalty - sum(p for _, p in explained)
+        total = weight + other
+        return weight / total if total else 1.0
 
     def _stop_only_phrases(self, query: Analysis) -> list[int]:
         """Phrases made only of framing words ("product owner") must appear as written."""

@@ -432,7 +432,7 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     text = open_text(binary)
     try:
         backlog = read_backlog(Lines(text), column)
-        answers = answered(advisor, backlog.rows, workers=_worker_count() if workers is None else workers)
+        answers = answered(advisor, backlog.rows, workers=worker_count() if workers is None else workers)
         counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
         out.flush()
     except TriageError as exc:
@@ -542,7 +542,8 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _worker_count() -> int:
+def worker_count() -> int:
+    """The CPUs this process may use, at most MAX_WORKERS."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
