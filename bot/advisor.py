@@ -87,7 +87,7 @@ class Advisor:
         listing = roles.listing(self.kb, tokens)
         if listing:
             return Answer(listing.verdict, 0.9, None, defang(listing.text))
-        _, found = self.matcher.candidates(question)
+        _, found = self.matcher.candidates(question, tokens=tokens)
         if found and found[0].score >= _threshold(tokens):
             return self._verdict(found)
         return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found),

@@ -38,7 +38,7 @@ QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
-MAX_TOPIC_WORDS = 40
+MAX_TOPIC_WORDS = 16
 """Topic words looked at per question; a pasted essay is judged on its start, and costs no more."""
 SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
@@ -150,9 +150,9 @@ class Matcher:
 
     # -- question analysis -------------------------------------------------
 
-    def analyse(self, text: str) -> Analysis:
-        """Map the question's words to known stems, fuzzily where needed."""
-        raw = words(text)
+    def analyse(self, text: str, *, tokens: list[str] | None = None) -> Analysis:
+        """Map the question's words to known stems, fuzzily where needed (pass `tokens` if already split)."""
+        raw = words(text) if tokens is None else tokens
         tokens = [self._alias.get(t, t) for t in map(stem, raw)]
         result = Analysis(tokens=tokens)
         scaffolding = names_both_roles(tokens)
@@ -224,7 +224,7 @@ class Matcher:
 
     # -- scoring -----------------------------------------------------------
 
-    def candidates(self, text: str, limit: int = 5) -> tuple[Analysis, list[Candidate]]:
+    def candidates(self, text: str, limit: int = 5, *, tokens: list[str] | None = None) -> tuple[Analysis, list[Candidate]]:
         """The best-scoring entries for a question, best first, at most one per entry.
 
         Work grows with the postings of the question's words, not with the size
@@ -232,10 +232,11 @@ class Matcher:
         entry's question cover is only worked out while it could still make the
         top `limit` (a score never exceeds cover ** 1.5).
         """
-        query = self.analyse(text)
+        query = self.analyse(text, tokens=tokens)
         covers = self._phrase_covers(query)
-        explained = self._explained(query)
-        penalty = sum(self._slot_penalty(slot) for slot in query.slots)
+        penalties = [self._slot_penalty(slot) for slot in query.slots]
+        explained = self._explained(query, penalties)
+        penalty = sum(penalties)
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []
         for index, cover in ranked:
@@ -268,7 +269,7 @@ class Matcher:
             best[self._phrases[pid].entry] = 1.0
         return best
 
-    def _explained(self, query: Analysis) -> dict[int, list[tuple[int, float]]]:
+    def _explained(self, query: Analysis, penalties: list[float]) -> dict[int, list[tuple[float, float]]]:
         """For each entry, the question's word slots its vocabulary explains, with their weight."""
         found: dict[int, dict[int, float]] = {}
         for position, slot in enumerate(query.slots):
@@ -278,8 +279,7 @@ class Matcher:
                     here = found.setdefault(index, {})
                     if weight > here.get(position, 0.0):
                         here[position] = weight
-        slots = query.slots
-        return {i: [(w, self._slot_penalty(slots[p])) for p, w in here.items()] for i, here in found.items()}
+        return {i: [(w, penalties[p]) for p, w in here.items()] for i, here in found.items()}
 
     def _slot_penalty(self, slot: dict[str, float]) -> float:
         """What a question word counts against an entry that does not explain it."""
