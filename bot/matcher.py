@@ -38,6 +38,8 @@ QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
+COMMON_POSTINGS = 1000
+"""A word in more phrases than this is 'common': only reached through rarer words or phrases of common words."""
 MAX_TOPIC_WORDS = 16
 """Topic words looked at per question; a pasted essay is judged on its start, and costs no more."""
 SCATTERED_FACTOR = 0.93
@@ -58,6 +60,7 @@ class _Phrase:
     total: float
     stop_total: float
     seq: str
+    content_set: frozenset[str]
     """All the phrase's stems in order, padded with spaces, to test whether the question has it verbatim."""
 
 
@@ -118,16 +121,12 @@ class Matcher:
         self._phrases: list[_Phrase] = []
         self._postings: dict[str, list[int]] = {}
         self._stop_postings: dict[str, list[int]] = {}
-        self._entry_postings: dict[str, list[int]] = {}
-        for index, vocab in enumerate(self._entry_vocab):
-            for token in vocab:
-                self._entry_postings.setdefault(token, []).append(index)
         for index, tokens, content, stops in parsed:
             content = list(dict.fromkeys(content))  # a word said twice in a phrase counts once
             weights = tuple(self.idf[t] for t in content)
             stop_total = sum(_stop_weight(t) for t in stops)
             phrase = _Phrase(index, tuple(content), tuple(stops), weights, sum(weights) + stop_total, stop_total,
-                             f" {' '.join(tokens)} ")
+                             f" {' '.join(tokens)} ", frozenset(content))
             pid = len(self._phrases)
             self._phrases.append(phrase)
             for token in set(content):
@@ -135,6 +134,10 @@ class Matcher:
             if not content:
                 for token in set(stops):
                     self._stop_postings.setdefault(token, []).append(pid)
+        self._common = {t for t, pids in self._postings.items() if len(pids) > COMMON_POSTINGS}
+        self._common_postings = {
+            t: [pid for pid in self._postings[t] if self._phrases[pid].content_set <= self._common] for t in self._common
+        }
         self._surface_words = list(surface)
         self._surface = surface
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
@@ -235,26 +238,41 @@ class Matcher:
         query = self.analyse(text, tokens=tokens)
         covers = self._phrase_covers(query)
         penalties = [self._slot_penalty(slot) for slot in query.slots]
-        explained = self._explained(query, penalties)
         penalty = sum(penalties)
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []
         for index, cover in ranked:
             if len(scored) >= limit and cover ** 1.5 < scored[limit - 1].score:
                 break
-            question = self._question_cover(explained.get(index), penalty)
+            question = self._question_cover(self._explained(index, query, penalties), penalty)
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
             scored.append(Candidate(self.kb.entries[index], score, cover, question))
             scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
         return query, scored[:limit]
 
     def _phrase_covers(self, query: Analysis) -> dict[int, float]:
-        """Each entry's best phrase cover."""
+        """Each entry's best phrase cover.
+
+        Words in very many phrases ("roadmap" in a huge knowledge base) are not
+        walked through in full: they are added to phrases a rarer question word
+        already found, and walked only over phrases made of such common words.
+        """
         got: dict[int, float] = {}
+        common = []
         for token, sim in query.known.items():
+            if token in self._common:
+                common.append((token, self.idf[token] * sim))
+                continue
             weight = self.idf[token] * sim
             for pid in self._postings.get(token, ()):
                 got[pid] = got.get(pid, 0.0) + weight
+        if common:
+            for pid in got:
+                content = self._phrases[pid].content_set
+                got[pid] += sum(w for t, w in common if t in content)
+            for token, weight in common:
+                for pid in self._common_postings.get(token, ()):
+                    got[pid] = got.get(pid, 0.0) + weight
         best: dict[int, float] = {}
         for pid, content in got.items():
             phrase = self._phrases[pid]
@@ -269,17 +287,15 @@ class Matcher:
             best[self._phrases[pid].entry] = 1.0
         return best
 
-    def _explained(self, query: Analysis, penalties: list[float]) -> dict[int, list[tuple[float, float]]]:
-        """For each entry, the question's word slots its vocabulary explains, with their weight."""
-        found: dict[int, dict[int, float]] = {}
-        for position, slot in enumerate(query.slots):
-            for token, sim in slot.items():
-                weight = self.idf[token] * sim
-                for index in self._entry_postings.get(token, ()):
-                    here = found.setdefault(index, {})
-                    if weight > here.get(position, 0.0):
-                        here[position] = weight
-        return {i: [(w, penalties[p]) for p, w in here.items()] for i, here in found.items()}
+    def _explained(self, index: int, query: Analysis, penalties: list[float]) -> list[tuple[float, float]]:
+        """The question's word slots this entry's vocabulary explains: (weight, what it would cost unexplained)."""
+        vocab = self._entry_vocab[index]
+        found = []
+        for slot, penalty in zip(query.slots, penalties):
+            weight = max((self.idf[t] * sim for t, sim in slot.items() if t in vocab), default=0.0)
+            if weight:
+                found.append((weight, penalty))
+        return found
 
     def _slot_penalty(self, slot: dict[str, float]) -> float:
         """What a question word counts against an entry that does not explain it."""

@@ -22,6 +22,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import unicodedata
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -320,19 +321,23 @@ def _char_width(ch: str) -> int:
 
 
 def fit(text: str, width: int) -> str:
-    """`text` cut to `width` columns (ending in an ellipsis when cut) and padded to exactly `width`."""
-    if text.isascii() and len(text) <= width:
-        return text.ljust(width)
-    used, out = 0, []
-    if display_width(text) > width:
-        for ch in text:
-            w = _char_width(ch)
-            if used + w > width - 1:
-                break
-            out.append(ch)
-            used += w
-        return "".join(out) + "…" + " " * (width - 1 - used)
-    return text + " " * (width - display_width(text))
+    """`text` cut to `width` columns (ending in an ellipsis when cut) and padded to exactly `width`.
+
+    Only the first `width` characters are ever looked at, so a 100,000-character task costs no more than a short one.
+    """
+    if text.isascii():
+        return text.ljust(width) if len(text) <= width else (text[: width - 1].rstrip() + "…").ljust(width)
+    kept: list[str] = []
+    used = 0
+    for ch in text:
+        w = _char_width(ch)
+        if used + w > width:
+            while kept and (used > width - 1 or kept[-1].isspace()):
+                used -= _char_width(kept.pop())
+            return "".join(kept) + "…" + " " * (width - 1 - used)
+        kept.append(ch)
+        used += w
+    return "".join(kept) + " " * (width - used)
 
 
 def _short(text: str, width: int) -> str:
@@ -441,8 +446,8 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     except BrokenPipeError:
         _silence_stdout()  # the reader (head, less) has gone: stop quietly, not with a traceback at exit
         return 0
-    except OSError as exc:
-        print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
+    except OSError as exc:  # a read error mid-file, or a full disk under the output
+        print(f"rolecall triage: {name}: {exc.strerror or exc}", file=err)
         return 2
     finally:
         if source == "-":
@@ -476,8 +481,8 @@ def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backl
 def answered(advisor: Advisor, items: Iterable[Task | Skip], *, workers: int = 1) -> Iterator[tuple[Task | Skip, Answer | None]]:
     """Each item with its answer (None for a skip), in input order.
 
-    `ask` is CPU-bound, about a millisecond for a wordy task title, so 50,000
-    rows take most of a minute on one core. The first `PARALLEL_AFTER` rows are
+    `ask` is CPU-bound, a quarter to one millisecond for a wordy task title, so
+    50,000 rows take from ten seconds to most of a minute on one core. The first `PARALLEL_AFTER` rows are
     answered here; beyond that, with `workers` > 1, chunks go to forked workers
     that inherit the loaded advisor. At most two chunks per worker are in flight,
     so memory stays bounded however far the file runs ahead of the output.
@@ -485,11 +490,17 @@ def answered(advisor: Advisor, items: Iterable[Task | Skip], *, workers: int = 1
     items = iter(items)
     for item in itertools.islice(items, PARALLEL_AFTER):
         yield item, _ask(advisor, item)
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and _can_fork():
         yield from _answered_in_workers(advisor, items, workers)
     else:
         for item in items:
             yield item, _ask(advisor, item)
+
+
+def _can_fork() -> bool:
+    """Forked workers inherit the loaded advisor for free, but forking a process that runs other
+    threads (a chat server calling triage) can copy a held lock into the child: then stay in process."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _ask(advisor: Advisor, item: Task | Skip) -> Answer | None:
@@ -512,7 +523,7 @@ def _answered_in_workers(advisor: Advisor, items: Iterator[Task | Skip], workers
         while True:
             chunk = list(itertools.islice(items, CHUNK_ROWS))
             if chunk:
-                pending.append((chunk, pool.submit(_ask_chunk, [i.text for i in chunk if isinstance(i, Task)])))
+                pending.append((chunk, _submit(pool, chunk)))
             if pending and (len(pending) >= 2 * workers or not chunk):
                 yield from _collect(advisor, *pending.popleft())
             elif not chunk:
@@ -522,11 +533,21 @@ def _answered_in_workers(advisor: Advisor, items: Iterator[Task | Skip], workers
         _worker_advisor = None
 
 
-def _collect(advisor: Advisor, chunk: list[Task | Skip], future: Future) -> Iterator[tuple[Task | Skip, Answer | None]]:
+def _submit(pool: ProcessPoolExecutor, chunk: list[Task | Skip]) -> Future | None:
+    """Send a chunk's tasks to a worker; None when the pool is broken (a worker was killed)."""
+    try:
+        return pool.submit(_ask_chunk, [i.text for i in chunk if isinstance(i, Task)])
+    except Exception:
+        return None
+
+
+def _collect(advisor: Advisor, chunk: list[Task | Skip], future: Future | None) -> Iterator[tuple[Task | Skip, Answer | None]]:
     """A finished chunk's items with their answers; if its worker died, the chunk is answered here instead."""
     try:
-        answers = iter(future.result())
+        answers = iter(future.result()) if future is not None else None
     except Exception:  # a killed or broken worker costs time, never rows
+        answers = None
+    if answers is None:
         answers = iter([advisor.ask(i.text) for i in chunk if isinstance(i, Task)])
     for item in chunk:
         yield item, next(answers) if isinstance(item, Task) else None
