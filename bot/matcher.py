@@ -239,12 +239,14 @@ class Matcher:
         covers = self._phrase_covers(query)
         penalties = [self._slot_penalty(slot) for slot in query.slots]
         penalty = sum(penalties)
+        weighted = [(t, self.idf[t] * sim, p) for slot, p in zip(query.slots, penalties) for t, sim in slot.items()]
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []
         for index, cover in ranked:
             if len(scored) >= limit and cover ** 1.5 < scored[limit - 1].score:
                 break
-            question = self._question_cover(self._explained(index, query, penalties), penalty)
+            vocab = self._entry_vocab[index]
+            question = self._question_cover([(w, p) for t, w, p in weighted if t in vocab], penalty)
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
             scored.append(Candidate(self.kb.entries[index], score, cover, question))
             scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
@@ -286,16 +288,6 @@ class Matcher:
         for pid in self._stop_only_phrases(query):
             best[self._phrases[pid].entry] = 1.0
         return best
-
-    def _explained(self, index: int, query: Analysis, penalties: list[float]) -> list[tuple[float, float]]:
-        """The question's word slots this entry's vocabulary explains: (weight, what it would cost unexplained)."""
-        vocab = self._entry_vocab[index]
-        found = []
-        for slot, penalty in zip(query.slots, penalties):
-            weight = max((self.idf[t] * sim for t, sim in slot.items() if t in vocab), default=0.0)
-            if weight:
-                found.append((weight, penalty))
-        return found
 
     def _slot_penalty(self, slot: dict[str, float]) -> float:
         """What a question word counts against an entry that does not explain it."""
