@@ -13,10 +13,8 @@ rows with an empty title (which triage must report and skip).
 Goals: 50,000 rows in well under a minute (< 30 s wall, start-up included), and
 bounded memory: the peak RSS of the 50,000-row run stays within 25 MB of a
 1,000-row run, i.e. it does not grow with the file. Peak RSS is per run
-(`os.wait4`): the largest single process of that run, the command itself or one
-of the worker processes triage forks for big inputs (each about the same size);
-CPU time likewise includes the workers. `getrusage(RUSAGE_CHILDREN).ru_maxrss`
-is also printed, the maximum over every process this script ran.
+(`os.wait4`). `getrusage(RUSAGE_CHILDREN).ru_maxrss` is also printed, the
+maximum over every process this script ran.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.triage import worker_count
 
 from _common import emit_json, environment, goal, load_advisor_with_retry, rolecall_executable, typo_phrase
 
@@ -85,7 +82,7 @@ DESCRIPTIONS = ("", "", "See the linked doc.", "Agreed in the planning meeting, 
                 "Context: customers keep asking, see tickets, emails and the survey")
 
 
-def task_title(rng: random.Random, n: int) -> tuple[str, str]:
+def task_title(rng: random.Random) -> tuple[str, str]:
     """One (kind, title) pair: about 40% product, 40% project, 8% shared, 12% off-topic."""
     kind = rng.choices(("product", "project", "shared", "off_topic"), weights=(40, 40, 8, 12))[0]
     template = rng.choice({"product": PRODUCT, "project": PROJECT, "shared": SHARED, "off_topic": OFF_TOPIC}[kind])
@@ -107,7 +104,7 @@ def write_backlog(path: Path, rows: int, rng: random.Random, empty_share: float 
         writer = csv.writer(f)
         writer.writerow(["id", "title", "status", "assignee", "points", "description"])
         for i in range(rows):
-            kind, title = task_title(rng, i)
+            kind, title = task_title(rng)
             if rng.random() < empty_share:
                 kind, title = "empty", ""
             kinds[kind] += 1
@@ -150,18 +147,14 @@ class _Discard(io.TextIOBase):
         return len(s)
 
 
-def in_process(path: Path, workers: int | None) -> dict:
-    """`run_triage` in this process: reading, asking and JSON-encoding, without start-up.
-
-    `workers=1` is the single-core figure; None lets triage use its worker processes
-    (their CPU time is not in `cpu_s`, which is this process's own).
-    """
+def in_process(path: Path) -> dict:
+    """`run_triage` in this process: reading, asking and JSON-encoding, without start-up."""
     from bot.triage import run_triage
 
     advisor = load_advisor_with_retry()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
-    code = run_triage(advisor, source=str(path), output="json", stdout=_Discard(), stderr=_Discard(), workers=workers)
+    code = run_triage(advisor, source=str(path), output="json", stdout=_Discard(), stderr=_Discard())
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if code != 0:
         raise SystemExit(f"in-process run_triage returned {code}")
@@ -193,15 +186,13 @@ def main() -> int:
         baseline = cli_run(exe, small, tmp)
         run = cli_run(exe, big, tmp)
         children_max_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-        inproc = in_process(big, workers=1)
-        inproc_auto = in_process(big, workers=None)
+        inproc = in_process(big)
 
     tasks = args.rows - kinds["empty"]
     if run["rows_out"] != tasks or run["skipped"] != kinds["empty"]:
         raise SystemExit(f"expected {tasks} objects and {kinds['empty']} skips, got {run['rows_out']} and {run['skipped']}")
     rows_per_s = args.rows / run["wall_s"]
     inproc_rows_per_s = args.rows / inproc["seconds"]
-    inproc_auto_rows_per_s = args.rows / inproc_auto["seconds"]
     growth_mb = round(run["peak_rss_mb"] - baseline["peak_rss_mb"], 1)
     result = {
         "benchmark": "triage",
@@ -212,8 +203,7 @@ def main() -> int:
         "cli_baseline": {"rows": args.small_rows, **baseline},
         "rss_growth_mb": growth_mb,
         "rusage_children_max_rss_mb": children_max_mb,
-        "in_process_one_core": {**inproc, "rows_per_s": round(inproc_rows_per_s, 1)},
-        "in_process_workers": {**inproc_auto, "workers": worker_count(), "rows_per_s": round(inproc_auto_rows_per_s, 1)},
+        "in_process": {**inproc, "rows_per_s": round(inproc_rows_per_s, 1)},
         "goals": {
             "wall_under_30s": {"goal_s": WALL_GOAL_S, "value_s": run["wall_s"], "met": run["wall_s"] < WALL_GOAL_S},
             "rss_bounded": {"goal_growth_mb": RSS_GROWTH_GOAL_MB, "value_mb": growth_mb, "met": growth_mb < RSS_GROWTH_GOAL_MB},
@@ -234,10 +224,8 @@ def main() -> int:
           f"{args.small_rows:,} rows ({baseline['wall_s']:.2f} s): growth {growth_mb:+.1f} MB   "
           f"goal < {RSS_GROWTH_GOAL_MB:.0f} MB: {goal(growth_mb < RSS_GROWTH_GOAL_MB)}")
     print(f"  getrusage(RUSAGE_CHILDREN).ru_maxrss over all runs: {children_max_mb:.1f} MB")
-    print(f"in process (run_triage, output discarded), one core: {inproc['seconds']:.2f} s (CPU {inproc['cpu_s']:.2f} s) "
+    print(f"in process (run_triage, output discarded): {inproc['seconds']:.2f} s (CPU {inproc['cpu_s']:.2f} s) "
           f"= {inproc_rows_per_s:,.0f} rows/s, peak RSS growth {inproc['peak_rss_growth_mb']:+.1f} MB")
-    print(f"in process, {worker_count()} worker processes: {inproc_auto['seconds']:.2f} s = {inproc_auto_rows_per_s:,.0f} rows/s, "
-          f"peak RSS growth {inproc_auto['peak_rss_growth_mb']:+.1f} MB (this process)")
     return 0
 
 

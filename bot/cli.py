@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -75,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="HTTP port for Slack's HTTP mode (default 3000, or PORT)")
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"), help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
+    serve.add_argument("--rate-limit", type=int, metavar="N", default=int(os.environ.get("ROLECALL_RATE_LIMIT", 20)),
+                       help="messages a minute per person before a polite refusal (default 20, or ROLECALL_RATE_LIMIT; 0 = off)")
     _add_conversation(serve, with_user=False)
     serve.set_defaults(run=_cmd_serve)
 
@@ -191,7 +192,7 @@ def _read_lines(source: str) -> Iterator[str]:
             stream.close()
 
 
-def _conversation(args: argparse.Namespace):
+def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
     from .conversation import Conversation
     from .store import open_store
 
@@ -199,7 +200,7 @@ def _conversation(args: argparse.Namespace):
         store = open_store(args.store, ttl=args.session_ttl)
     except ValueError as exc:
         raise SystemExit(f"rolecall: {exc}")
-    return Conversation(_advisor(args), store, poll_duration=args.poll_duration)
+    return Conversation(_advisor(args), store, poll_duration=args.poll_duration, rate_limit=rate_limit)
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
@@ -236,8 +237,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from adapters.slack import serve
     else:
         from adapters.discord_bot import serve
-    logging.basicConfig(level=os.environ.get("ROLECALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    conversation = _conversation(args)
+    from .logs import configure
+
+    configure(os.environ.get("ROLECALL_LOG_LEVEL", "INFO"))
+    conversation = _conversation(args, rate_limit=args.rate_limit)
     KnowledgeWatcher([Path(d) for d in args.knowledge], conversation.use_advisor).start()
     return serve(conversation, args)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import replace
 
 from .advisor import Advisor
@@ -15,6 +16,10 @@ from .commands import Command
 from .messages import Message, Reply
 from .normalize import defang, words
 from .feedback import Feedback
+from .metrics import Metrics
+from .normalize import MAX_INPUT_CHARS
+from .ratelimit import RateLimiter
+from .ratelimit import Verdict as RateVerdict
 from .messages import Choice
 from .polls import Polls
 from .quiz import Quiz, load_quiz
@@ -54,13 +59,16 @@ class Conversation:
     """Routes messages to the advisor and the quiz; state lives only in the store."""
 
     def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None,
-                 *, poll_duration: float | None = None):
+                 *, poll_duration: float | None = None, rate_limit: int | None = None):
+        """`rate_limit` messages a minute per person (None: unlimited, as for the terminal)."""
         store = store or MemoryStore()
         self.advisor = advisor
-        self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store)
+        self.metrics = Metrics()
+        self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store, metrics=self.metrics)
         self.polls = Polls(advisor, store) if poll_duration is None else Polls(advisor, store, poll_duration)
         self.feedback = Feedback(store)
         self.store = store
+        self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
 
     def use_advisor(self, advisor: Advisor) -> None:
         """Swap in reloaded knowledge; conversations in progress carry on."""
@@ -69,13 +77,45 @@ class Conversation:
         self.polls.advisor = advisor
 
     def handle(self, message: Message) -> Reply:
-        """Answer one message; never raises for any input."""
+        """Answer one message; never raises for any input.
+
+        An empty reply text means "send nothing" (a flood past the rate limit).
+        """
+        started = time.perf_counter()
+        self.metrics.inc("rolecall_messages_total", platform=message.platform)
+        limited = self._rate_limited(message)
+        if limited is not None:
+            return limited
         try:
             reply = self._route(message)
         except StoreError as exc:
             log.warning("store unavailable: %s", exc)
+            self.metrics.inc("rolecall_errors_total", kind="store")
             reply = Reply(text=STORE_DOWN)
+        except Exception:  # a bug must cost one answer, never the bot
+            log.exception("error handling a message")
+            self.metrics.inc("rolecall_errors_total", kind="internal")
+            reply = Reply(text="Sorry, something went wrong on my side. Please try again.")
+        if reply.verdict:
+            self.metrics.inc("rolecall_answers_total", verdict=reply.verdict)
+        if len(message.text) > MAX_INPUT_CHARS:
+            reply = replace(reply, text=f"(That was long, so I only read the first {MAX_INPUT_CHARS:,} characters.)\n{reply.text}")
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(elapsed)
+        _log_event(message, reply, elapsed)
         return _safe(reply)
+
+    def _rate_limited(self, message: Message) -> Reply | None:
+        if self.limiter is None:
+            return None
+        verdict = self.limiter.check(message)
+        if verdict is RateVerdict.OK:
+            return None
+        self.metrics.inc("rolecall_rate_limited_total")
+        if verdict is RateVerdict.JUST_EXCEEDED:
+            return Reply(text=f"You're sending messages faster than I can answer well (more than {self.limiter.limit} a "
+                              "minute). Give me a minute and ask again.", private=True)
+        return Reply(text="", private=True)
 
     def run(self, command: Command, message: Message) -> Reply:
         """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
@@ -204,6 +244,18 @@ class Conversation:
         label = self.advisor.kb.by_id[topic].phrases[0]
         note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
         return Reply(text=f"Thanks! Noted that my answer on {label} {note}.", private=True)
+
+
+def _log_event(message: Message, reply: Reply, elapsed: float) -> None:
+    """One structured line per message; the text only at debug level (it may be private)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    kind = "quiz" if reply.quiz else "poll" if reply.poll else "answer" if reply.verdict else "other"
+    fields = {"event": "message", "platform": message.platform, "kind": kind, "verdict": reply.verdict,
+              "button": bool(message.choice), "ms": round(elapsed * 1000, 2)}
+    if log.isEnabledFor(logging.DEBUG):
+        fields["text"] = message.text[:200]
+    log.info("handled", extra={"fields": fields})
 
 
 def _last_answer_key(message: Message) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .knowledge import KnowledgeBase
 from .messages import Choice, Message, Reply
+from .metrics import Metrics
 from .quiz import Question, Quiz, read_answer, result, strongest_answers
 from .store import CorruptValue, Store, session_key
 
@@ -29,10 +30,11 @@ HINT = "Answer with a button, a number or letter, or in your own words; say back
 class QuizSessions:
     """Starts, advances and finishes quizzes for many people at once."""
 
-    def __init__(self, quiz: Quiz, kb: KnowledgeBase, store: Store):
+    def __init__(self, quiz: Quiz, kb: KnowledgeBase, store: Store, *, metrics: Metrics | None = None):
         self.quiz = quiz
         self.kb = kb
         self.store = store
+        self.metrics = metrics or Metrics()
 
     # -- keys and state ------------------------------------------------------
 
@@ -64,6 +66,7 @@ class QuizSessions:
     def start(self, message: Message, *, note: str = "") -> Reply:
         first = self.quiz.questions[0]
         self.store.put(self.key(message), {"v": 1, "at": first.id, "answers": {}})
+        self.metrics.inc("rolecall_quiz_starts_total")
         intro = note or f"Let's find which role fits you: {len(self.quiz)} quick questions."
         return self.ask(first, intro=intro)
 
@@ -182,6 +185,7 @@ class QuizSessions:
                          quiz={"step": len(self.quiz), "of": len(self.quiz), "result": None})
         outcome = result(self.quiz, answers)
         saved = {"v": 1, "answers": answers, **outcome}
+        self.metrics.inc("rolecall_quiz_completions_total")
         self.store.put(self.result_key(message), saved, ttl=RESULT_TTL)
         return self._result_reply(saved)
 

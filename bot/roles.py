@@ -85,7 +85,7 @@ def _list_kind(kb: KnowledgeBase, role: str, kind: str) -> Listing | None:
     shared = _names(kb, "both", kind, limit=6)
     if shared:
         text += f"\nShared with the other role: {shared}."
-    text += f"\nAsk \"who owns <one of these>?\" for the reasoning behind any of them."
+    text += "\nAsk \"who owns <one of these>?\" for the reasoning behind any of them."
     return Listing(role, text)
 
 

@@ -15,17 +15,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import json
-import multiprocessing
 import os
 import re
-import signal
 import sys
-import threading
 import unicodedata
 from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
 
@@ -43,12 +38,6 @@ TASK_WIDTH = 60
 """Display columns of the task in the table; longer tasks end in an ellipsis."""
 ADDED_COLUMNS = ("verdict", "confidence", "topic")
 """What `--csv` appends to every input row."""
-PARALLEL_AFTER = 2_000
-"""Rows answered in this process before a big input is spread over worker processes (small files never pay for them)."""
-CHUNK_ROWS = 250
-"""Rows per job sent to a worker: large enough to amortise the hand-over, small enough to keep output flowing."""
-MAX_WORKERS = 4
-"""Each worker holds its own copy of the index (about 30 MB), so their number is capped."""
 
 _HEADING = re.compile(r"#{1,6}(?:\s|$)")
 _RULE = re.compile(r"([-*_])(?:\s*\1){2,}$")
@@ -417,15 +406,13 @@ WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
 # -- the command ---------------------------------------------------------------------------
 
 def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
-               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
-               workers: int | None = None) -> int:
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
 
     Returns the exit code: 0 when the input could be read (bad rows are reported
     and skipped, not failures), 2 when it cannot be opened or `column` is not in
     the CSV header. The streams are parameters so the benchmark can run it in
-    process; `workers` (default: the CPUs available, at most 4) caps the processes
-    that answer a big input, 1 keeps everything in this process.
+    process.
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     name = "stdin" if source == "-" else source
@@ -437,7 +424,7 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     text = open_text(binary)
     try:
         backlog = read_backlog(Lines(text), column)
-        answers = answered(advisor, backlog.rows, workers=worker_count() if workers is None else workers)
+        answers = answered(advisor, backlog.rows)
         counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
         out.flush()
     except TriageError as exc:
@@ -476,100 +463,12 @@ def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backl
     return counts, skipped
 
 
-# -- answering, in order, on several CPUs for big inputs ----------------------------------------
+# -- answering ------------------------------------------------------------------------------------
 
-def answered(advisor: Advisor, items: Iterable[Task | Skip], *, workers: int = 1) -> Iterator[tuple[Task | Skip, Answer | None]]:
-    """Each item with its answer (None for a skip), in input order.
-
-    `ask` is CPU-bound, a quarter to one millisecond for a wordy task title, so
-    50,000 rows take from ten seconds to most of a minute on one core. The first `PARALLEL_AFTER` rows are
-    answered here; beyond that, with `workers` > 1, chunks go to forked workers
-    that inherit the loaded advisor. At most two chunks per worker are in flight,
-    so memory stays bounded however far the file runs ahead of the output.
-    """
-    items = iter(items)
-    for item in itertools.islice(items, PARALLEL_AFTER):
-        yield item, _ask(advisor, item)
-    if workers > 1 and _can_fork():
-        yield from _answered_in_workers(advisor, items, workers)
-    else:
-        for item in items:
-            yield item, _ask(advisor, item)
-
-
-def _can_fork() -> bool:
-    """Forked workers inherit the loaded advisor for free, but forking a process that runs other
-    threads (a chat server calling triage) can copy a held lock into the child: then stay in process."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _ask(advisor: Advisor, item: Task | Skip) -> Answer | None:
-    return advisor.ask(item.text) if isinstance(item, Task) else None
-
-
-_worker_advisor: Advisor | None = None
-"""The advisor a forked worker inherited from the parent: set just before the pool forks."""
-
-
-def _answered_in_workers(advisor: Advisor, items: Iterator[Task | Skip], workers: int) -> Iterator[tuple[Task | Skip, Answer | None]]:
-    global _worker_advisor
-    _worker_advisor = advisor
-    for stream in (sys.stdout, sys.stderr):  # a forked worker flushes these on exit: no text may be pending
-        if stream is not None:
-            stream.flush()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint)
-    pending: deque[tuple[list[Task | Skip], Future]] = deque()
-    try:
-        while True:
-            chunk = list(itertools.islice(items, CHUNK_ROWS))
-            if chunk:
-                pending.append((chunk, _submit(pool, chunk)))
-            if pending and (len(pending) >= 2 * workers or not chunk):
-                yield from _collect(advisor, *pending.popleft())
-            elif not chunk:
-                return
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _worker_advisor = None
-
-
-def _submit(pool: ProcessPoolExecutor, chunk: list[Task | Skip]) -> Future | None:
-    """Send a chunk's tasks to a worker; None when the pool is broken (a worker was killed)."""
-    try:
-        return pool.submit(_ask_chunk, [i.text for i in chunk if isinstance(i, Task)])
-    except Exception:
-        return None
-
-
-def _collect(advisor: Advisor, chunk: list[Task | Skip], future: Future | None) -> Iterator[tuple[Task | Skip, Answer | None]]:
-    """A finished chunk's items with their answers; if its worker died, the chunk is answered here instead."""
-    try:
-        answers = iter(future.result()) if future is not None else None
-    except Exception:  # a killed or broken worker costs time, never rows
-        answers = None
-    if answers is None:
-        answers = iter([advisor.ask(i.text) for i in chunk if isinstance(i, Task)])
-    for item in chunk:
-        yield item, next(answers) if isinstance(item, Task) else None
-
-
-def _ask_chunk(texts: list[str]) -> list[Answer]:
-    """Runs in a worker: the inherited advisor's answers for one chunk."""
-    return [_worker_advisor.ask(t) for t in texts]
-
-
-def _ignore_sigint() -> None:
-    """Ctrl-C is the parent's to handle: workers should not each print a traceback."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def worker_count() -> int:
-    """The CPUs this process may use, at most MAX_WORKERS."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_WORKERS, cpus))
+def answered(advisor: Advisor, items: Iterable[Task | Skip]) -> Iterator[tuple[Task | Skip, Answer | None]]:
+    """Each item with its answer (None for a skip), in input order, one at a time so memory stays flat."""
+    for item in items:
+        yield item, advisor.ask(item.text) if isinstance(item, Task) else None
 
 
 def _silence_stdout() -> None:
