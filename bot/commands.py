@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUBCOMMANDS = ("who", "ask", "quiz", "help", "result", "debate")
+SUBCOMMANDS = ("who", "ask", "quiz", "help", "result", "debate", "triage")
 """Subcommands of /rolecall."""
 
 
@@ -34,6 +34,8 @@ def parse(text: str) -> Command:
         return Command("quiz")
     if name == "debate" and rest:
         return Command("debate", rest, public=True)
+    if name == "triage":
+        return Command("triage", rest)
     if name in ("result", "results"):
         return Command("result")
     return Command("help")

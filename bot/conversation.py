@@ -127,6 +127,13 @@ class Conversation:
             return self.handle(replace(message, text="my result", choice=None))
         if command.name == "debate":
             return self.handle(replace(message, text=f"debate: {command.argument}", choice=None))
+        if command.name == "triage":
+            if not command.argument.strip():
+                return Reply(text="Paste your backlog, one task per line (or a CSV with a title column), and I'll "
+                                  "classify every item.", private=True)
+            from .triage import triage_text
+
+            return _safe(Reply(text=triage_text(self.advisor, command.argument), private=True))
         return Reply(text=HELP_TEXT)
 
     def _route(self, message: Message) -> Reply:

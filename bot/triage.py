@@ -478,3 +478,20 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+MAX_CHAT_ROWS = 500
+"""Rows a chat triage (Slack modal, Discord modal or attachment) takes; more is a CLI job."""
+
+
+def triage_text(advisor: Advisor, text: str, *, max_rows: int = MAX_CHAT_ROWS) -> str:
+    """Triage a pasted backlog for a chat reply: the same table and counts as the CLI prints."""
+    lines = text.splitlines()
+    notice = ""
+    if len(lines) > max_rows:
+        notice = f"(I triaged the first {max_rows:,} lines of {len(lines):,}; use `rolecall triage FILE` for more.)\n"
+        lines = lines[:max_rows]
+    out, err = io.StringIO(), io.StringIO()
+    run_triage(advisor, source="-", output="table", stdin=io.BytesIO("\n".join(lines).encode("utf-8")), stdout=out, stderr=err)
+    skipped = err.getvalue().strip()
+    return notice + out.getvalue().rstrip() + (f"\n{skipped}" if skipped else "")
