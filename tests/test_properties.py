@@ -127,3 +127,21 @@ def test_defang_only_adds_invisible_characters(text):
         return "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
 
     assert visible(defang(text)) == visible(text)
+
+
+button_ids = st.one_of(
+    st.text(max_size=80),
+    st.lists(st.one_of(st.sampled_from(["quiz", "poll", "feedback", "start", "reveal", "up", "down", "product",
+                                        "structure", "a", "b", "zz", "", "..", "💥"]), st.text(max_size=8)),
+             min_size=1, max_size=5).map(":".join),
+)
+"""Arbitrary button payloads, as a forged or stale click could deliver them."""
+
+
+@PROPERTY
+@given(choice=button_ids, text=chat_text)
+def test_any_button_payload_gets_a_reply_and_never_raises(advisor, choice, text):
+    conversation = Conversation(advisor)
+    conversation.handle(Message(text="quiz", user="ana"))
+    reply = conversation.handle(Message(text=text, choice=choice or None, user="ana"))
+    assert isinstance(reply.text, str) and cannot_ping(reply.text)
