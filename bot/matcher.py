@@ -30,11 +30,11 @@ from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PRO
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
-UNSEEN_WEIGHT = 3.2
+UNSEEN_WEIGHT = 5.0
 """Weight of a question word the knowledge base has never seen: strong evidence of an off-topic question."""
 ELSEWHERE_FACTOR = 0.55
 """A known word the entry does not use counts for this share of its weight against the entry."""
-QUESTION_COVER_FLOOR = 0.4
+QUESTION_COVER_FLOOR = 0.2
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
@@ -295,6 +295,8 @@ class Matcher:
             return UNSEEN_WEIGHT
         if any(t in EVERYDAY_STEMS for t in slot):
             return 2 * UNSEEN_WEIGHT
+        if all(t in LIGHT_STEMS for t in slot):
+            return 0.0  # "who writes the plan?": the doing-verb says nothing against the plan
         return max(self.idf[t] * sim for t, sim in slot.items()) * ELSEWHERE_FACTOR
 
     @staticmethod
