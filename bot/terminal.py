@@ -70,5 +70,8 @@ def _line_editing() -> None:
 
 
 def render(reply: Reply) -> str:
-    """Plain text for a person at a terminal (the options are already listed in the text)."""
-    return reply.text + "\n"
+    """Plain text for a person at a terminal (quiz options are already listed in the text)."""
+    text = reply.text
+    if any(c.id.startswith("feedback:") for c in reply.choices):
+        text += "\n(Was this right? Type 👍 or 👎, or +1 / -1.)"
+    return text + "\n"
