@@ -7,7 +7,7 @@ quiz twice or answer the wrong question.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .knowledge import KnowledgeBase
 from .messages import Choice, Message, Reply
@@ -82,17 +82,12 @@ class QuizSessions:
             return Reply(text="Quiz stopped. Say quiz whenever you want to take it again.", quiz=None)
         if name == "back":
             return self._move(message, back=True)
-        return self._move(message, back=False, skip=True)
+        return self._move(message, back=False)
 
     def answer(self, message: Message, question_id: str, option_id: str) -> Reply:
         """Record an answer to `question_id`, only if that is still the question being asked."""
-        outcome: dict[str, Any] = {}
 
-        def change(state):
-            if state is None:
-                outcome["gone"] = True
-                return None
-            self._check(state)
+        def change(state, outcome):
             if state["at"] != question_id:
                 outcome["stale"] = True
                 return state
@@ -103,7 +98,20 @@ class QuizSessions:
             state["answers"][question_id] = option_id
             return self._advance(state, outcome)
 
-        self.store.update(self.key(message), change)
+        return self._step(message, change)
+
+    def _step(self, message: Message, change: Callable[[dict, dict], dict | None]) -> Reply:
+        """Apply one change to the saved quiz atomically, then reply with wherever it left the person."""
+        outcome: dict[str, Any] = {}
+
+        def guarded(state):
+            if state is None:
+                outcome["gone"] = True
+                return None
+            self._check(state)
+            return change(state, outcome)
+
+        self.store.update(self.key(message), guarded)
         return self._after(message, outcome)
 
     def answer_text(self, message: Message, state: dict[str, Any], text: str) -> Reply | None:
@@ -115,14 +123,10 @@ class QuizSessions:
     def current(self, state: dict[str, Any]) -> Question:
         return self.quiz.questions[self.quiz.index_of(state["at"])]
 
-    def _move(self, message: Message, *, back: bool, skip: bool = False) -> Reply:
-        outcome: dict[str, Any] = {}
+    def _move(self, message: Message, *, back: bool) -> Reply:
+        """Back to the previous question (forgetting its answer), or on to the next one without an answer."""
 
-        def change(state):
-            if state is None:
-                outcome["gone"] = True
-                return None
-            self._check(state)
+        def change(state, outcome):
             index = self.quiz.index_of(state["at"])
             if back:
                 if index == 0:
@@ -135,8 +139,7 @@ class QuizSessions:
             state["answers"].pop(state["at"], None)
             return self._advance(state, outcome)
 
-        self.store.update(self.key(message), change)
-        return self._after(message, outcome)
+        return self._step(message, change)
 
     def _advance(self, state: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any] | None:
         index = self.quiz.index_of(state["at"]) + 1

@@ -15,21 +15,6 @@ from rolecall_support import run_cli
 from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
 
 
-def test_update_is_atomic_across_threads(tmp_path):
-    store = SQLiteStore(tmp_path / "s.db")
-
-    def bump():
-        for _ in range(20):
-            store.update("n", lambda v: {"n": (v or {"n": 0})["n"] + 1})
-
-    threads = [threading.Thread(target=bump) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert store.get("n") == {"n": 200}
-
-
 def test_returning_none_from_update_deletes_the_key(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
     store.put("k", {"a": 1})
