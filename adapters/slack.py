@@ -5,11 +5,21 @@ Thin by design: each listener turns one Slack payload into a `Message` (or a
 asynchronous here; the synchronous core runs in a worker thread
 (`asyncio.to_thread`) so a slow store never blocks acknowledgements.
 
-- `create_app(...)` builds the Bolt app; `create_web_app(app)` serves it over
-  HTTP (POST /slack/events, GET /healthz); `run(...)` and `serve(...)` start
-  Socket Mode when SLACK_APP_TOKEN is set, else the HTTP server.
+- `create_app(...)` builds the Bolt app; `create_web_app(app, conversation)`
+  serves it over HTTP (POST /slack/events, GET /healthz, GET /metrics);
+  `run(...)` and `serve(...)` start Socket Mode when SLACK_APP_TOKEN is set,
+  else the HTTP server.
+- Replies are delivered by one rule everywhere: an empty reply text (a flood
+  past the rate limit) sends nothing; a private reply goes to the person who
+  acted alone (ephemeral); a button's card is replaced in place only by another
+  card, so a plain note never wipes the buttons someone may want to click again.
+- Debate poll cards are posted with chat.postMessage and kept in step with the
+  poll with chat.update: each worker re-reads the poll after every update it
+  sends and sends again if the tally moved on, so concurrent votes on several
+  workers always leave the card showing the final tally.
 - Web API failures are logged and never stop the app: a rate limit is waited
   out once (Retry-After), a missing channel is logged, network errors are logged.
+  Logs carry no message text (the core logs text only at DEBUG) and no tokens.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import json
 import logging
 import os
 import re
@@ -42,13 +53,19 @@ from bot.conversation import Conversation
 from bot.messages import Message, Reply
 
 from .settings import SettingsError, load_env_file, optional, require
-from .slack_blocks import ACTION_PREFIX, CHOICES_BLOCK, SlackMessage, escape, home_view, render
+from .slack_blocks import (ACTION_PREFIX, CHOICES_BLOCK, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK, SlackMessage,
+                           escape, home_view, render, triage_message, triage_modal)
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""Prometheus' text exposition format."""
+MAX_CARD_REFRESHES = 50
+"""Re-reads of one poll card per click before giving up keeping it in step (only reached under a vote storm)."""
 DEFAULT_API_URL = "https://slack.com/api/"
 MAX_RETRY_WAIT = 30.0
 """The longest Retry-After we wait out before the one retry; longer limits are logged and dropped."""
@@ -126,23 +143,41 @@ def create_app(conversation: Conversation, *, token: str, signing_secret: str, b
     app.event("app_home_opened")(front.on_home_opened)
     app.command(_COMMAND)(front.on_command)
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(front.on_click)
+    app.view(TRIAGE_CALLBACK)(front.on_triage_submit)
     app.error(front.on_error)
     return app
 
 
-def create_web_app(app: AsyncApp) -> web.Application:
-    """The HTTP mode server: Slack's default POST /slack/events and a GET /healthz for load balancers."""
+def create_web_app(app: AsyncApp, conversation: Conversation) -> web.Application:
+    """The HTTP mode server: Slack's default POST /slack/events, GET /healthz for load balancers (200 when the
+    store answers, else 503 while questions are still answered) and GET /metrics for Prometheus."""
 
     async def events(request: web.Request) -> web.Response:
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
+        if await asyncio.to_thread(_store_answers, conversation):
+            return web.json_response({"status": "ok", "store": "ok"})
+        return web.json_response({"status": "degraded", "store": "unreachable"}, status=503)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=conversation.metrics.render().encode("utf-8"),
+                            headers={"Content-Type": METRICS_CONTENT_TYPE})
 
     web_app = web.Application()
-    web_app.add_routes([web.post(EVENTS_PATH, events), web.get(HEALTH_PATH, health)])
+    web_app.add_routes([web.post(EVENTS_PATH, events), web.get(HEALTH_PATH, health), web.get(METRICS_PATH, metrics)])
     return web_app
+
+
+def _store_answers(conversation: Conversation) -> bool:
+    ping = getattr(conversation.store, "ping", None)
+    if ping is None:
+        return True  # a store without a health check (memory) cannot be unreachable
+    try:
+        return bool(ping())
+    except Exception:  # a health check must answer, whatever the store raises
+        return False
 
 
 class _IgnoreRetries(AsyncMiddleware):
@@ -168,6 +203,8 @@ class _SlackFrontEnd:
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
+        self._cards: dict[tuple[str, str], dict[str, Any]] = {}
+        """Poll cards this process is updating right now, by (channel, ts): later clicks hand over to that update."""
 
     # -- listeners -------------------------------------------------------------------
 
@@ -178,22 +215,15 @@ class _SlackFrontEnd:
         text = _LEADING_MENTION.sub("", event.get("text") or "", count=1)
         channel, thread = event.get("channel", ""), event.get("thread_ts") or event.get("ts")
         reply = await self._handle(_message(context, channel=channel, user=event["user"], text=text))
-        message = render(reply, owner=event["user"])
-        if reply.private:  # a note only the asker should see
-            await self._call("chat.postEphemeral", functools.partial(
-                client.chat_postEphemeral, channel=channel, user=event["user"], thread_ts=thread,
-                text=message.text, blocks=message.blocks))
-            return
-        await self._post(client, channel=channel, thread_ts=thread, message=message)
+        await self._send(client, reply, channel=channel, user=event["user"], thread_ts=thread)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """A direct message: the same conversation as the terminal chat, quiz included."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return  # edits, deletions, joins and other bots' messages are not questions
-        reply = await self._handle(_message(context, channel=event.get("channel", ""), user=event["user"],
-                                            text=event.get("text") or ""))
-        await self._post(client, channel=event.get("channel", ""), thread_ts=event.get("thread_ts"),
-                         message=render(reply, owner=event["user"]))
+        channel = event.get("channel", "")
+        reply = await self._handle(_message(context, channel=channel, user=event["user"], text=event.get("text") or ""))
+        await self._send(client, reply, channel=channel, user=event["user"], thread_ts=event.get("thread_ts"))
 
     async def on_home_opened(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """The App Home tab: what Rolecall is, example questions and a Start quiz button."""
@@ -205,21 +235,37 @@ class _SlackFrontEnd:
                                                              view=home_view(help_reply.text)))
 
     async def on_command(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
-                         context: AsyncBoltContext, respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
-        """/rolecall who|ask|quiz|result|help: `who` answers the channel, the rest only the asker."""
+                         context: AsyncBoltContext, client: AsyncWebClient,
+                         respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+        """/rolecall who|ask|debate|triage|quiz|result|help.
+
+        `who` answers the channel, `debate` posts a poll card in the channel, a bare `triage` opens the triage
+        modal; everything else (and every private reply) only the asker sees.
+        """
         await ack()  # within Slack's 3 seconds, before any work; the answer follows via response_url
         parsed = parse(command.get("text") or "")
-        user = command.get("user_id", "")
-        message = _message(context, channel=command.get("channel_id", ""), user=user, text=parsed.argument)
+        user, channel = command.get("user_id", ""), command.get("channel_id", "")
+        if parsed.name == "triage" and not parsed.argument.strip() and command.get("trigger_id"):
+            if await self._open_triage(client, trigger_id=command["trigger_id"], channel=channel):
+                return  # the answer follows the modal's submission
+        message = _message(context, channel=channel, user=user, text=parsed.argument)
         reply = await asyncio.to_thread(self.conversation.run, parsed, message)
+        if not reply.text:
+            return  # a flood past the rate limit: say nothing
+        rendered = triage_message(reply.text) if parsed.name == "triage" and parsed.argument.strip() else render(reply, owner=user)
         public = parsed.public and not reply.private
-        await self._respond(respond, render(reply, owner=user), response_type="in_channel" if public else "ephemeral")
+        if public and reply.poll:
+            # A poll card is a message of Rolecall's own, so every vote can update it in place with chat.update;
+            # where Rolecall may not post (a channel it was not invited to) the command's response_url still can.
+            if await self._post(client, channel=channel, thread_ts=None, message=rendered) is not None:
+                return
+        await self._respond(respond, rendered, response_type="in_channel" if public else "ephemeral")
 
     async def on_click(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], action: dict[str, Any],
                        context: AsyncBoltContext, client: AsyncWebClient,
                        respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
-        """A button: the core gets its choice id, and the same card is updated with the answer (a private note
-        goes to the clicker alone)."""
+        """A button: the core gets its choice id. A card in reply replaces the clicked card (a poll card through
+        chat.update, kept in step with the poll); a private reply or a plain note goes to the clicker alone."""
         await ack()
         user = (body.get("user") or {}).get("id", "")
         choice = action.get("value") or ""
@@ -231,16 +277,43 @@ class _SlackFrontEnd:
         owner = _card_owner(action.get("block_id") or "")
         if owner and owner != user:
             # Anyone in a channel can click a card posted there; it must not move someone else's quiz.
-            thread = (body.get("message") or {}).get("thread_ts")
-            await self._call("chat.postEphemeral", functools.partial(
-                client.chat_postEphemeral, channel=channel, user=user, text=escape(NOT_YOUR_CARD), thread_ts=thread))
+            await self._note(client, body, respond, user=user, message=SlackMessage(text=escape(NOT_YOUR_CARD), blocks=[]))
             return
         reply = await self._handle(_message(context, channel=channel, user=user, choice=choice))
-        if reply.private and body.get("response_url"):
-            # A note for the clicker alone (a thank-you, a closed poll): the card stays as everyone sees it.
-            await self._respond(respond, render(reply, owner=user), response_type="ephemeral", replace_original=False)
+        if not reply.text:
+            return  # a flood past the rate limit: say nothing
+        if reply.private or not _is_card(reply):
+            # A note for the clicker alone (a thank-you, a closed poll, "try again in a moment"): the card stays as
+            # everyone sees it, buttons included.
+            await self._note(client, body, respond, user=user, message=render(reply, owner=user))
+            poll = reply.poll or {}
+            if poll.get("closed") and _shows_open_poll(body, poll.get("id")):
+                await self._sync_poll_card(client, body, respond, None, poll["id"])  # it closed on time: show the result
+            return
+        if reply.poll and reply.poll.get("id"):
+            await self._sync_poll_card(client, body, respond, reply, reply.poll["id"])
             return
         await self._update_card(client, body, render(reply, owner=user), respond)
+
+    async def on_triage_submit(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], view: dict[str, Any],
+                               context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        """The triage modal's Submit: the table goes to the asker as one message (their DM with Rolecall, or
+        privately in the channel they asked from when a DM is not possible)."""
+        values = ((view.get("state") or {}).get("values") or {}).get(TRIAGE_BLOCK) or {}
+        text = (values.get(TRIAGE_ACTION) or {}).get("value") or ""
+        if not text.strip():
+            await ack(response_action="errors", errors={TRIAGE_BLOCK: "Paste at least one task, one per line."})
+            return
+        await ack()  # closes the modal
+        user = (body.get("user") or {}).get("id", "")
+        channel = _metadata(view.get("private_metadata")).get("channel") or ""
+        reply = await asyncio.to_thread(self.conversation.run, Command("triage", text),
+                                        _message(context, channel=channel, user=user, text=text))
+        if not reply.text:
+            return
+        message = triage_message(reply.text)
+        if await self._post(client, channel=user, thread_ts=None, message=message) is None and channel:
+            await self._ephemeral(client, channel=channel, user=user, thread_ts=None, message=message)
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         # The payload is not logged: it carries user text and Slack's legacy verification token.
@@ -252,6 +325,16 @@ class _SlackFrontEnd:
     async def _handle(self, message: Message) -> Reply:
         return await asyncio.to_thread(self.conversation.handle, message)
 
+    async def _send(self, client: AsyncWebClient, reply: Reply, *, channel: str, user: str, thread_ts: str | None) -> None:
+        """A reply to a message: nothing for an empty text, ephemeral when private, else a post."""
+        if not reply.text:
+            return
+        message = render(reply, owner=user)
+        if reply.private:
+            await self._ephemeral(client, channel=channel, user=user, thread_ts=thread_ts, message=message)
+        else:
+            await self._post(client, channel=channel, thread_ts=thread_ts, message=message)
+
     async def _start_in_dm(self, client: AsyncWebClient, context: AsyncBoltContext, *, user: str, choice: str) -> None:
         """The App Home button: the quiz runs in the person's DM with Rolecall, where typed answers work too."""
         opened = await self._call("conversations.open", functools.partial(client.conversations_open, users=user))
@@ -259,12 +342,35 @@ class _SlackFrontEnd:
         if not channel:
             return
         reply = await self._handle(_message(context, channel=channel, user=user, choice=choice))
-        await self._post(client, channel=channel, thread_ts=None, message=render(reply, owner=user))
+        await self._send(client, reply, channel=channel, user=user, thread_ts=None)
 
-    async def _post(self, client: AsyncWebClient, *, channel: str, thread_ts: str | None, message: SlackMessage) -> None:
-        await self._call("chat.postMessage", functools.partial(
+    async def _open_triage(self, client: AsyncWebClient, *, trigger_id: str, channel: str) -> bool:
+        """Open the triage modal; False when Slack refused (an expired trigger), so the caller answers instead."""
+        view = triage_modal(json.dumps({"channel": channel}, separators=(",", ":")))
+        opened = await self._call("views.open", functools.partial(client.views_open, trigger_id=trigger_id, view=view))
+        return opened is not None
+
+    async def _post(self, client: AsyncWebClient, *, channel: str, thread_ts: str | None, message: SlackMessage) -> Any | None:
+        return await self._call("chat.postMessage", functools.partial(
             client.chat_postMessage, channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks,
             unfurl_links=False, unfurl_media=False))
+
+    async def _ephemeral(self, client: AsyncWebClient, *, channel: str, user: str, thread_ts: str | None,
+                         message: SlackMessage) -> Any | None:
+        return await self._call("chat.postEphemeral", functools.partial(
+            client.chat_postEphemeral, channel=channel, user=user, thread_ts=thread_ts, text=message.text,
+            blocks=message.blocks or None))
+
+    async def _note(self, client: AsyncWebClient, body: dict[str, Any],
+                    respond: Callable[..., Awaitable[WebhookResponse]], *, user: str, message: SlackMessage) -> None:
+        """Something only the clicker sees, leaving the clicked card as it is."""
+        if body.get("response_url"):
+            await self._respond(respond, message, response_type="ephemeral", replace_original=False)
+            return
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        thread = (body.get("message") or {}).get("thread_ts")
+        await self._ephemeral(client, channel=channel, user=user, thread_ts=thread, message=message)
 
     async def _update_card(self, client: AsyncWebClient, body: dict[str, Any], message: SlackMessage,
                            respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
@@ -278,8 +384,69 @@ class _SlackFrontEnd:
                 client.chat_update, channel=container["channel_id"], ts=container["message_ts"],
                 text=message.text, blocks=message.blocks))
 
+    async def _sync_poll_card(self, client: AsyncWebClient, body: dict[str, Any],
+                              respond: Callable[..., Awaitable[WebhookResponse]], reply: Reply | None, poll_id: str) -> None:
+        """Bring a poll card up to date with its poll, in place.
+
+        Votes arrive at once on several threads and workers, and Slack applies
+        chat.update calls in whatever order they land, so an update can carry a
+        tally that is already stale. Each update is therefore followed by a fresh
+        read of the poll and, if it moved on, another update: the last update
+        Slack applies is always followed by a read that finds nothing newer, so
+        the card ends on the final tally. Within this process one update per card
+        runs at a time; clicks that arrive meanwhile only mark the card dirty.
+        """
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        if container.get("is_ephemeral") or not (channel and ts):
+            reply = reply or await self._poll_card(poll_id)
+            if reply is not None:
+                await self._update_card(client, body, render(reply), respond)
+            return
+        key = (channel, ts)
+        busy = self._cards.get(key)
+        if busy is not None:
+            busy["dirty"], busy["respond"] = True, respond  # the update running now reads the poll again
+            return
+        state = self._cards[key] = {"dirty": False, "respond": respond}
+        try:
+            current, shown = reply, None
+            for _ in range(MAX_CARD_REFRESHES):
+                if current is not None and current.poll != shown:
+                    await self._replace_message(client, channel=channel, ts=ts, message=render(current),
+                                                respond=state["respond"])
+                    shown = current.poll
+                state["dirty"] = False
+                fresh = await self._poll_card(poll_id)
+                if fresh is None or (fresh.poll == shown and not state["dirty"]):
+                    return
+                current = fresh
+        finally:
+            del self._cards[key]
+
+    async def _poll_card(self, poll_id: str) -> Reply | None:
+        """The poll's card as it stands in the store now (None if it is gone or the store is down)."""
+        polls = getattr(self.conversation, "polls", None)
+        if polls is None:
+            return None
+        try:
+            return await asyncio.to_thread(polls.show, poll_id)
+        except Exception as exc:  # StoreError, or a corrupt value: the card stays as it was last sent
+            log.warning("could not read poll %s to refresh its card: %s", poll_id, type(exc).__name__)
+            return None
+
+    async def _replace_message(self, client: AsyncWebClient, *, channel: str, ts: str, message: SlackMessage,
+                               respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+        """chat.update, falling back to the click's response_url (a card posted through a response_url may not be
+        Rolecall's to update)."""
+        updated = await self._call("chat.update", functools.partial(
+            client.chat_update, channel=channel, ts=ts, text=message.text, blocks=message.blocks))
+        if updated is None:
+            await self._respond(respond, message, replace_original=True)
+
     async def _respond(self, respond: Callable[..., Awaitable[WebhookResponse]], message: SlackMessage, **kwargs: Any) -> None:
-        await self._call("response_url", functools.partial(respond, text=message.text, blocks=message.blocks, **kwargs))
+        await self._call("response_url", functools.partial(respond, text=message.text, blocks=message.blocks or None,
+                                                           **kwargs))
 
     async def _call(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any | None:
         """One Web API or response_url call; failures are logged, never raised. A rate limit is retried once."""
@@ -294,15 +461,18 @@ class _SlackFrontEnd:
                         log.warning("%s: rate limited by Slack, retrying once in %.0f s", what, wait)
                         await asyncio.sleep(wait)
                         continue
+                self._failed(what)
                 if error in _CHANNEL_TROUBLE:
                     log.warning("%s: %s (is Rolecall a member of that conversation?); carrying on", what, error)
                 else:
                     log.error("%s failed: %s", what, error or f"HTTP {exc.response.status_code}")
                 return None
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                self._failed(what)
                 log.error("%s: network error talking to Slack: %s", what, type(exc).__name__)
                 return None
             except ValueError as exc:  # respond() without a response_url
+                self._failed(what)
                 log.error("%s: %s", what, exc)
                 return None
             if isinstance(result, WebhookResponse) and result.status_code >= 300:
@@ -312,16 +482,43 @@ class _SlackFrontEnd:
                         log.warning("%s: rate limited by Slack, retrying once in %.0f s", what, wait)
                         await asyncio.sleep(wait)
                         continue
+                self._failed(what)
                 log.error("%s failed: HTTP %s %s", what, result.status_code, (result.body or "")[:100])
                 return None
             return result
+        self._failed(what)
         log.error("%s: still rate limited after one retry; dropped", what)
         return None
+
+    def _failed(self, what: str) -> None:
+        self.conversation.metrics.inc("rolecall_slack_api_errors_total", method=what)
 
 
 def _message(context: AsyncBoltContext, *, channel: str, user: str, text: str = "", choice: str | None = None) -> Message:
     workspace = context.team_id or context.enterprise_id or ""
     return Message(text=text, platform=PLATFORM, workspace=workspace, channel=channel, user=user, choice=choice)
+
+
+def _is_card(reply: Reply) -> bool:
+    """Whether a reply to a click is a card that can stand in for the clicked one (else it is a note)."""
+    return bool(reply.quiz or reply.poll or reply.choices or reply.verdict)
+
+
+def _shows_open_poll(body: dict[str, Any], poll_id: str | None) -> bool:
+    """Whether the clicked message still shows the vote buttons of `poll_id` (it closed on time, unrevealed)."""
+    if not poll_id:
+        return False
+    blocks = (body.get("message") or {}).get("blocks") or []
+    return any(str(element.get("value", "")).startswith(f"poll:{poll_id}:")
+               for block in blocks if block.get("type") == "actions" for element in block.get("elements") or [])
+
+
+def _metadata(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _card_owner(block_id: str) -> str | None:
@@ -401,11 +598,12 @@ async def run(conversation: Conversation, settings: SlackSettings, *, host: str,
         finally:
             await handler.close_async()
         return
-    runner = web.AppRunner(create_web_app(app))
+    runner = web.AppRunner(create_web_app(app, conversation))
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
-        log.info("Rolecall is listening for Slack on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+        log.info("Rolecall is listening for Slack on http://%s:%d%s (health: %s, metrics: %s)", host, port, EVENTS_PATH,
+                 HEALTH_PATH, METRICS_PATH)
         await stop.wait()
     finally:
         await runner.cleanup()
@@ -414,6 +612,10 @@ async def run(conversation: Conversation, settings: SlackSettings, *, host: str,
 def serve(conversation: Conversation, args: argparse.Namespace) -> int:
     """`rolecall serve slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --host/--port."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # slack_sdk's and slack_bolt's DEBUG lines dump whole payloads (people's text) and request headers: even when
+    # ROLECALL_LOG_LEVEL=DEBUG shows the core's message text, they stay at INFO.
+    for name in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
     try:
         load_env_file(getattr(args, "env_file", ".env") or ".env")
         settings = SlackSettings.from_env()

@@ -17,8 +17,10 @@ from .matcher import Candidate, Matcher, names_both_roles
 from .normalize import defang, words
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
-ANSWER_THRESHOLD = 0.40
+ANSWER_THRESHOLD = 0.45
 """Below this score the honest answer is "not something I know"."""
+FRAMED_THRESHOLD = 0.25
+"""When the message asks outright which role ("... PdM or PjM?", "whose call is that?"), a weaker match still beats "I don't know"."""
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
 CLOSE_CALL_MARGIN = 0.06
@@ -111,9 +113,19 @@ class Advisor:
 
 
 def _threshold(tokens: list[str]) -> float:
-    asks_fact = (tokens[0] in FACTUAL_OPENERS and not any(t in OWNERSHIP_CUES for t in tokens)
-                 and not names_both_roles(tokens))
+    """How good a match must be: lower when the message plainly asks which role, higher for a request for a fact."""
+    if names_both_roles(tokens) or _asks_which_role(tokens):
+        return FRAMED_THRESHOLD
+    asks_fact = tokens[0] in FACTUAL_OPENERS and not any(t in OWNERSHIP_CUES for t in tokens)
     return FACT_QUESTION_THRESHOLD if asks_fact else ANSWER_THRESHOLD
+
+
+def _asks_which_role(tokens: list[str]) -> bool:
+    """"which role ...", "whose job/call/thing is ...", "PdM or PjM": the asker wants a verdict, so give the best one."""
+    pairs = set(zip(tokens, tokens[1:]))
+    return (any(t in ("pdm", "pjm", "pdms", "pjms") for t in tokens)
+            or ("which", "role") in pairs
+            or any(("whose", w) in pairs for w in ("job", "call", "thing", "responsibility", "task", "problem", "role", "area")))
 
 
 def calibrate(score: float) -> float:

@@ -30,11 +30,11 @@ from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PRO
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
-UNSEEN_WEIGHT = 5.0
+UNSEEN_WEIGHT = 6.5
 """Weight of a question word the knowledge base has never seen: strong evidence of an off-topic question."""
 ELSEWHERE_FACTOR = 0.55
 """A known word the entry does not use counts for this share of its weight against the entry."""
-QUESTION_COVER_FLOOR = 0.2
+QUESTION_COVER_FLOOR = 0.3
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
@@ -218,10 +218,8 @@ class Matcher:
         own = stem(word)
         for surface, distance, _ in process.extract(word, self._surface_words, scorer=OSA.distance,
                                                     score_cutoff=allowed, limit=4):
-            if self._surface[surface] == own:
+            if self._surface[surface] == own or not _plausible_typo(word, surface):
                 continue
-            if len(word) <= 6 and len(word) == len(surface) and sorted(word) != sorted(surface):
-                continue  # short words: a swapped letter is a typo, a changed one is another word (prime/price)
             return self._surface[surface], 1.0 - 0.12 * distance
         return None
 
@@ -389,3 +387,19 @@ def _together(phrase: _Phrase, query: Analysis) -> bool:
     if None in found:
         return False
     return max(found) - min(found) <= len(found)
+
+
+def _plausible_typo(typed: str, known: str) -> bool:
+    """Whether `typed` is more likely a slip for `known` than a different word.
+
+    Short words change meaning with one letter (round/ground, vesting/testing), so
+    the shorter the word, the fewer kinds of slip are accepted: up to 5 letters
+    only swapped letters, up to 7 also a letter missing or doubled, from 8 any edit.
+    """
+    if sorted(typed) == sorted(known):
+        return True
+    if len(typed) <= 5:
+        return False
+    if len(typed) <= 7:
+        return len(typed) != len(known)
+    return True

@@ -11,11 +11,19 @@ carry exactly `Content-Type: application/json` (discord.py decodes nothing else)
 interaction callbacks (`?with_response=1`) answer with a `response_message_id`;
 interaction payloads carry `attachment_size_limit`; the bot's guild_ready_timeout
 is tiny; callbacks run as tasks, so tests poll the recorded calls.
+
+Beyond messages it serves what the debate polls and triage need: deferred answers
+and their follow-ups (interaction webhooks), edits of an interaction's original
+message, DM channels for private notes, multipart uploads (files the bot attaches
+are recorded with their bytes), and the CDN URLs of attachments a test "uploads"
+(`add_attachment`), all on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import itertools
 import json
 import os
@@ -41,6 +49,8 @@ OTHER_USER_ID = 1400000000000000002
 OTHER_BOT_ID = 1400000000000000003
 COMMAND_ID = 1600000000000000001
 MESSAGE_CONTENT_INTENT = 1 << 15
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
 WAIT = 5.0
 """Seconds a test waits for the bot's REST call before failing."""
 
@@ -73,6 +83,8 @@ class Call:
     query: dict[str, str]
     body: Any
     response: Any = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """Files uploaded with a multipart request: {"name", "filename", "content_type", "data" (bytes)}."""
 
     def __repr__(self) -> str:  # short, for assertion messages
         return f"{self.method} {self.path}{'?' + '&'.join(f'{k}={v}' for k, v in self.query.items()) if self.query else ''}"
@@ -101,6 +113,11 @@ class FakeDiscord:
         self.refuse_privileged_intents = False
         """Close with 4014, as Discord does when the portal switch for an asked-for intent is off."""
         self.messages: dict[int, dict[str, Any]] = {}
+        self.attachments: dict[int, tuple[bytes, str]] = {}
+        """Files a test "uploaded", served at their CDN URL on this server."""
+        self.downloads: list[str] = []
+        self._originals: dict[str, int] = {}
+        """Interaction token -> the id of the message its response created (for @original edits and follow-ups)."""
         self._failures: list[Failure] = []
         self._interactions: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1700000000000000001)
@@ -115,6 +132,7 @@ class FakeDiscord:
     async def start(self) -> "FakeDiscord":
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{filename}", self._attachment)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -161,6 +179,27 @@ class FakeDiscord:
         assert self._socket is not None
         await self._socket.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
 
+    def add_attachment(self, filename: str, data: bytes, content_type: str | None = "text/plain; charset=utf-8",
+                       *, size: int | None = None) -> dict[str, Any]:
+        """A file as Discord describes an uploaded attachment; its URL is served here. `size` can lie, as a test needs."""
+        attachment_id = next(self._ids)
+        self.attachments[attachment_id] = (data, content_type or "application/octet-stream")
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        payload: dict[str, Any] = {"id": str(attachment_id), "filename": filename, "size": len(data) if size is None else size,
+                                   "url": url, "proxy_url": url}
+        if content_type is not None:
+            payload["content_type"] = content_type
+        return payload
+
+    def original(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The message an interaction's response created (or, for a click, the message that was clicked), as it is now."""
+        return self.messages[self._originals[payload["token"]]]
+
+    def webhook_calls(self, payload: dict[str, Any], method: str = "POST") -> list[Call]:
+        """Follow-ups (POST) or edits (PATCH) sent with an interaction's token."""
+        prefix = f"/webhooks/{APP_ID}/{payload['token']}"
+        return [c for c in self.calls if c.method == method and c.path.startswith(prefix)]
+
     async def interaction(self, payload: dict[str, Any]) -> None:
         self._interactions[int(payload["id"])] = payload
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -197,11 +236,12 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body: Any = None
         raw = await request.read()
+        files: list[dict[str, Any]] = []
         if raw and request.content_type == "application/json":
             body = json.loads(raw)
         elif raw and request.content_type.startswith("multipart/"):
-            body = {"multipart": raw.decode("utf-8", "replace")}
-        self.calls.append(Call(request.method, path, dict(request.query), body))
+            body, files = _multipart(request.headers["Content-Type"], raw)
+        self.calls.append(Call(request.method, path, dict(request.query), body, files=files))
 
         for failure in self._failures:
             if failure.times > 0 and failure.method == request.method and failure.path.search(path):
@@ -210,6 +250,8 @@ class FakeDiscord:
 
         status, data = self._answer(request, path, body)
         self.calls[-1].response = data
+        if status == 204:
+            return web.Response(status=204)
         return _json(data, status=status)
 
     def _answer(self, request: web.Request, path: str, body: Any) -> tuple[int, Any]:
@@ -225,6 +267,16 @@ class FakeDiscord:
         match = re.fullmatch(r"/channels/(\d+)/messages", path)
         if match and request.method == "POST":
             return 200, self._store_message(next(self._ids), int(match[1]), body or {})
+        match = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        if match and request.method == "PATCH":
+            return self._edit(int(match[2]), body or {})
+        match = re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)(?:/messages/(@original|\d+))?", path)
+        if match:
+            return self._webhook(request.method, match[1], match[2], body or {})
+        if path == "/users/@me/channels" and request.method == "POST":
+            recipient = int((body or {}).get("recipient_id", USER_ID))
+            channel_id = DM_CHANNEL_ID if recipient == USER_ID else DM_CHANNEL_ID + recipient % 1000
+            return 200, {**DM_CHANNEL, "id": str(channel_id), "recipients": [user(recipient)]}
         match = re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path)
         if match and request.method == "PUT":
             return 200, [{**cmd, "id": str(COMMAND_ID + i), "application_id": str(APP_ID), "version": "1",
@@ -232,34 +284,95 @@ class FakeDiscord:
         return 404, {"message": "404: Not Found", "code": 0}
 
     def _callback(self, interaction_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        """The `?with_response=1` answer: which message the interaction created or updated."""
+        """The `?with_response=1` answer: which message the interaction created or updated.
+
+        Types: 4 a new message, 5 a deferred one (a "thinking" placeholder the first
+        follow-up replaces), 6 a deferred update (nothing changes), 7 an update of the
+        clicked message, 9 a modal (no message at all).
+        """
         interaction = self._interactions.get(interaction_id, {})
         channel_id = int(interaction.get("channel_id", CHANNEL_ID))
         kind = body.get("type")
         data = body.get("data") or {}
-        if kind == 7 and "message" in interaction:  # UPDATE_MESSAGE edits the message that holds the button
-            message_id = int(interaction["message"]["id"])
+        answer: dict[str, Any] = {"id": str(interaction_id), "type": interaction.get("type", 2)}
+        clicked = int(interaction["message"]["id"]) if "message" in interaction else None
+        if kind == 9:
+            return {"interaction": answer, "resource": {"type": kind}}
+        if kind == 6:
+            if clicked is not None:
+                self._originals[interaction.get("token", "")] = clicked
+                answer["response_message_id"] = str(clicked)
+            return {"interaction": answer, "resource": {"type": kind}}
+        if kind == 7 and clicked is not None:  # UPDATE_MESSAGE edits the message that holds the button
+            message_id = clicked
             old = self.messages.get(message_id, {})
             data = {"flags": old.get("flags", 0), **data}
         else:
             message_id = next(self._ids)
+        if kind == 5:
+            data = {"flags": (data.get("flags", 0) or 0) | LOADING}
         message = self._store_message(message_id, channel_id, data)
-        return {"interaction": {"id": str(interaction_id), "type": interaction.get("type", 2),
-                                "response_message_id": str(message_id), "response_message_loading": False,
-                                "response_message_ephemeral": bool(data.get("flags", 0) & 64)},
-                "resource": {"type": kind, "message": message}}
+        self._originals[interaction.get("token", "")] = message_id
+        answer.update(response_message_id=str(message_id), response_message_loading=kind == 5,
+                      response_message_ephemeral=bool(message["flags"] & EPHEMERAL))
+        return {"interaction": answer, "resource": {"type": kind, "message": message}}
+
+    def _webhook(self, method: str, token: str, target: str | None, body: dict[str, Any]) -> tuple[int, Any]:
+        """Follow-ups and edits through an interaction's webhook (its token is valid for 15 minutes)."""
+        interaction = next((i for i in self._interactions.values() if i.get("token") == token), None)
+        if interaction is None:
+            return 404, {"message": "Unknown Webhook", "code": 10015}
+        original = self._originals.get(token)
+        if method == "POST" and target is None:
+            if original is not None and self.messages[original]["flags"] & LOADING:
+                # The first follow-up after a "thinking" answer replaces the placeholder; it keeps its ephemerality.
+                flags = self.messages[original]["flags"] & ~LOADING
+                return 200, self._store_message(original, int(self.messages[original]["channel_id"]),
+                                                {**body, "flags": flags})
+            return 200, self._store_message(next(self._ids), int(interaction.get("channel_id", CHANNEL_ID)), body)
+        message_id = original if target == "@original" else int(target) if target else None
+        if message_id is None or message_id not in self.messages:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        if method == "PATCH":
+            return self._edit(message_id, body)
+        if method == "DELETE":
+            del self.messages[message_id]
+            return 204, None
+        return 405, {"message": "405: Method Not Allowed", "code": 0}
+
+    def _edit(self, message_id: int, body: dict[str, Any]) -> tuple[int, Any]:
+        old = self.messages.get(message_id)
+        if old is None:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        changed = {k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags", "attachments")}
+        if "flags" in changed:
+            changed["flags"] = (changed["flags"] or 0) | (old["flags"] & EPHEMERAL)
+        message = {**old, **changed, "edited_timestamp": "2024-01-01T00:00:01+00:00"}
+        self.messages[message_id] = message
+        return 200, message
 
     def _store_message(self, message_id: int, channel_id: int, data: dict[str, Any]) -> dict[str, Any]:
         message = {"id": str(message_id), "channel_id": str(channel_id), "author": BOT_USER,
                    "content": data.get("content") or "", "embeds": data.get("embeds") or [],
                    "components": data.get("components") or [], "flags": data.get("flags", 0) or 0,
                    "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "tts": False,
-                   "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+                   "mention_everyone": False, "mentions": [], "mention_roles": [],
+                   "attachments": [{**a, "id": str(next(self._ids)), "size": 0, "url": "", "proxy_url": ""}
+                                   for a in data.get("attachments") or []],
                    "pinned": False, "type": 0}
         if channel_id == CHANNEL_ID:
             message["guild_id"] = str(GUILD_ID)
         self.messages[message_id] = message
         return message
+
+    async def _attachment(self, request: web.Request) -> web.StreamResponse:
+        """The CDN: the bytes of an attachment a test added."""
+        found = self.attachments.get(int(request.match_info["id"]))
+        self.downloads.append(request.match_info["filename"])
+        if found is None:
+            return web.Response(status=404, text="Not Found")
+        data, content_type = found
+        return web.Response(body=data, headers={"Content-Type": content_type})
 
     # -- gateway --
 
@@ -303,6 +416,23 @@ async def eventually(predicate: Callable[[], Any], *, timeout: float = WAIT, wha
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
     return value
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A multipart/form-data upload: the `payload_json` part as the body, the other parts as files."""
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    body: dict[str, Any] = {}
+    files: list[dict[str, Any]] = []
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if name == "payload_json":
+            body = json.loads(data)
+        else:
+            files.append({"name": name, "filename": part.get_filename(), "content_type": part.get_content_type(),
+                          "data": data})
+    return body, files
 
 
 def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -353,12 +483,35 @@ def _interaction(kind: int, data: dict[str, Any], *, dm: bool = False, user_id: 
     return payload
 
 
-def slash(subcommand: str, *, dm: bool = False, user_id: int = USER_ID, **options: str) -> dict[str, Any]:
-    """INTERACTION_CREATE for `/rolecall SUBCOMMAND option=value ...`."""
-    data = {"id": str(COMMAND_ID), "name": "rolecall", "type": 1,
-            "options": [{"name": subcommand, "type": 1,
-                         "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}]}
+def slash(subcommand: str, *, dm: bool = False, user_id: int = USER_ID,
+          attachments: dict[str, dict[str, Any]] | None = None, **options: str) -> dict[str, Any]:
+    """INTERACTION_CREATE for `/rolecall SUBCOMMAND option=value ...`.
+
+    `attachments` maps an option name to an attachment from `FakeDiscord.add_attachment`:
+    an ATTACHMENT option (type 11) whose value is the id, resolved in `data.resolved`.
+    """
+    values = [{"name": k, "type": 3, "value": v} for k, v in options.items()]
+    values += [{"name": k, "type": 11, "value": a["id"]} for k, a in (attachments or {}).items()]
+    data: dict[str, Any] = {"id": str(COMMAND_ID), "name": "rolecall", "type": 1,
+                            "options": [{"name": subcommand, "type": 1, "options": values}]}
+    if attachments:
+        data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
     return _interaction(2, data, dm=dm, user_id=user_id)
+
+
+def modal_submit(custom_id: str, values: dict[str, str], *, legacy_rows: bool = False, dm: bool = False,
+                 user_id: int = USER_ID) -> dict[str, Any]:
+    """INTERACTION_CREATE (type 5, MODAL_SUBMIT) for a filled-in modal.
+
+    Text inputs arrive wrapped in Label components (type 18), as Discord sends them
+    for modals built with labels, or with `legacy_rows` in action rows (type 1).
+    """
+    inputs = [{"type": 4, "custom_id": k, "value": v} for k, v in values.items()]
+    if legacy_rows:
+        components = [{"type": 1, "components": [i]} for i in inputs]
+    else:
+        components = [{"type": 18, "id": n + 1, "component": i} for n, i in enumerate(inputs)]
+    return _interaction(5, {"custom_id": custom_id, "components": components}, dm=dm, user_id=user_id)
 
 
 def click(fake: FakeDiscord, message_id: int, custom_id: str, *, user_id: int = USER_ID,

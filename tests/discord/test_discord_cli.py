@@ -100,10 +100,15 @@ async def test_sync_registers_the_command_group(fake, guild):
     (group,) = puts[0].body
     assert group["name"] == "rolecall" and group["type"] == 1
     subcommands = {o["name"]: o for o in group["options"]}
-    assert set(subcommands) == {"who", "ask", "quiz", "help"}
+    assert set(subcommands) == {"who", "ask", "quiz", "result", "debate", "triage", "help"}
     assert all(o["type"] == 1 for o in subcommands.values())
     assert [(o["name"], o["type"], o["required"]) for o in subcommands["who"]["options"]] == [("task", 3, True)]
     assert [(o["name"], o["type"]) for o in subcommands["ask"]["options"]] == [("question", 3)]
+    assert [(o["name"], o["type"], o["required"], o["max_length"]) for o in subcommands["debate"]["options"]] == [
+        ("task", 3, True, 200)]
+    # triage: an optional ATTACHMENT option (type 11); without it the command opens a form.
+    assert [(o["name"], o["type"], o["required"]) for o in subcommands["triage"]["options"]] == [("file", 11, False)]
+    assert not subcommands["result"].get("options")
     assert "/rolecall" in out
     assert (f"guild {GUILD_ID}" in out) if guild else ("globally" in out and "hour" in out)
     assert not any(c.path == "/gateway" for c in fake.calls), "registering needs no gateway connection"

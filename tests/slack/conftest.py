@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import os
 
-import aiohttp
 import pytest
 import pytest_asyncio
-from aiohttp import web
 
-from adapters.slack import create_app, create_web_app
 from bot.conversation import Conversation
 from bot.store import MemoryStore
-from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, MockSlack, SlackSender
+from mock_slack_api import MockSlack, serve_app
 
 
 @pytest.fixture(autouse=True)
@@ -42,11 +39,5 @@ async def mock_slack():
 @pytest_asyncio.fixture
 async def slack(conversation, mock_slack):
     """The app served in HTTP mode on a free 127.0.0.1 port, and a sender of signed requests to it."""
-    app = create_app(conversation, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, base_url=mock_slack.api_url)
-    runner = web.AppRunner(create_web_app(app))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    host, port = runner.addresses[0][:2]
-    async with aiohttp.ClientSession() as session:
-        yield SlackSender(f"http://{host}:{port}", session, mock_slack)
-    await runner.cleanup()
+    async with serve_app(conversation, mock_slack) as sender:
+        yield sender

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
@@ -37,6 +39,8 @@ class Call:
     path: str
     body: dict[str, Any]
     headers: dict[str, str] = field(repr=False, default_factory=dict)
+    answer: dict[str, Any] | None = field(repr=False, default=None)
+    """What the mock answered (chat.postMessage's answer carries the new message's ts)."""
 
     @property
     def raw(self) -> str:
@@ -134,7 +138,8 @@ class MockSlack:
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         body = await self._read(request)
-        self.calls.append(Call(method, body, dict(request.headers)))
+        call = Call(method, body, dict(request.headers))
+        self.calls.append(call)
         queued = self.failures.get(method)
         if queued:
             error, retry_after = queued.pop(0)
@@ -145,7 +150,8 @@ class MockSlack:
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": str(retry_after)})
             return web.json_response({"ok": False, "error": error})
-        return web.json_response(self._answer(method, body))
+        call.answer = self._answer(method, body)
+        return web.json_response(call.answer)
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         ts = f"1700000000.{next(self._ts):06d}"
@@ -161,6 +167,10 @@ class MockSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0001", "type": "home"}}
+        if method == "views.open":
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            return {"ok": True, "view": {**view, "id": "VMODAL", "team_id": TEAM, "state": {"values": {}}}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}}
         if method == "apps.connections.open":
@@ -243,14 +253,27 @@ class SlackSender:
         return status, f"response/{name}"
 
     async def click(self, blocks: list[dict[str, Any]], label: str | int = 0, *, user: str = "UANN",
-                    channel: str = "C0001", ephemeral: bool = True) -> tuple[int, str]:
-        """Click a button of a card the app rendered (by label or index); returns (status, response_url path)."""
+                    channel: str = "C0001", ephemeral: bool = True, message_ts: str = "1700000003.000100",
+                    message_blocks: list[dict[str, Any]] | None = None) -> tuple[int, str]:
+        """Click a button of a card the app rendered (by label or index); returns (status, response_url path).
+
+        `message_ts` is the clicked message's ts (from chat.postMessage's answer for a card the app posted);
+        `message_blocks` what the message shows when clicked, if it changed since `blocks` were rendered."""
+        body, path = self.click_body(blocks, label, user=user, channel=channel, ephemeral=ephemeral,
+                                     message_ts=message_ts, message_blocks=message_blocks)
+        status, _ = await self.post(body, content_type="application/x-www-form-urlencoded")
+        return status, path
+
+    def click_body(self, blocks: list[dict[str, Any]], label: str | int = 0, *, user: str = "UANN",
+                   channel: str = "C0001", ephemeral: bool = True, message_ts: str = "1700000003.000100",
+                   message_blocks: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+        """The form body Slack would send for that click, and its response_url path: to deliver one click twice."""
         button, block_id = find_button(blocks, label)
         name = f"click{next(self._ids)}"
         payload = {
             "type": "block_actions", "user": {"id": user, "username": "ann", "team_id": TEAM},
             "api_app_id": "A0001", "token": "legacy-verification-token", "trigger_id": "1.2.3",
-            "container": {"type": "message", "message_ts": "1700000003.000100", "channel_id": channel,
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
                           "is_ephemeral": ephemeral},
             "team": {"id": TEAM, "domain": "test"}, "channel": {"id": channel, "name": "general"},
             "response_url": self.mock.response_url(name),
@@ -258,10 +281,25 @@ class SlackSender:
                          "value": button["value"], "type": "button", "action_ts": "1700000004.000100"}],
         }
         if not ephemeral:
-            payload["message"] = {"type": "message", "ts": "1700000003.000100", "blocks": blocks}
-        status, _ = await self.post(urlencode({"payload": json.dumps(payload)}),
-                                    content_type="application/x-www-form-urlencoded")
-        return status, f"response/{name}"
+            payload["message"] = {"type": "message", "ts": message_ts,
+                                  "blocks": blocks if message_blocks is None else message_blocks}
+        return urlencode({"payload": json.dumps(payload)}), f"response/{name}"
+
+    async def submit_view(self, view: dict[str, Any], values: dict[str, dict[str, str]], *,
+                          user: str = "UANN") -> tuple[int, str]:
+        """Submit a modal the app opened: `values` is {block_id: {action_id: typed text}}; returns (status, body)."""
+        state = {block: {action: {"type": "plain_text_input", "value": text} for action, text in actions.items()}
+                 for block, actions in values.items()}
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "username": "ann", "name": "ann", "team_id": TEAM},
+            "api_app_id": "A0001", "token": "legacy-verification-token", "trigger_id": "1.2.4",
+            "view": {**view, "id": "VMODAL", "team_id": TEAM, "app_id": "A0001", "bot_id": "BROLECALL",
+                     "hash": "1.abc", "state": {"values": state}},
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}),
+                               content_type="application/x-www-form-urlencoded")
 
     async def home_click(self, view: dict[str, Any], *, user: str = "UANN") -> int:
         """Click the App Home tab's button (a block_actions payload from a view, without a channel)."""
@@ -307,6 +345,46 @@ def block_text(body: dict[str, Any]) -> str:
 
     walk(body.get("blocks") or (body.get("view") or {}).get("blocks") or [])
     return "\n".join(parts)
+
+
+def tally_of(blocks: list[dict[str, Any]]) -> dict[str, int] | None:
+    """The counts a poll card shows ("*Product* 3 · *Project* 1 · *Both* 0"), or None when it shows none."""
+    text = block_text({"blocks": blocks})
+    found = re.search(r"\*Product\* (\d+) · \*Project\* (\d+) · \*Both\* (\d+)", text)
+    if not found:
+        return None
+    return {"product": int(found.group(1)), "project": int(found.group(2)), "both": int(found.group(3))}
+
+
+def poll_buttons(blocks: list[dict[str, Any]]) -> list[str]:
+    """The choice ids of a card's buttons."""
+    return [e["value"] for b in blocks if b.get("type") == "actions" for e in b["elements"] if e.get("type") == "button"]
+
+
+def view_of(call: Call) -> dict[str, Any]:
+    """The view a views.open / views.publish call carried (slack_sdk sends it as a JSON string in form bodies)."""
+    view = call.body["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+@asynccontextmanager
+async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator["SlackSender"]:
+    """The Slack app for `conversation`, served in HTTP mode on a free 127.0.0.1 port, and a sender for it.
+
+    For tests that need their own Conversation (a rate limit, a store that is down) or two app instances in turn
+    (a restart between votes); the `slack` fixture is the common case of this."""
+    from adapters.slack import create_app, create_web_app
+
+    app = create_app(conversation, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, base_url=mock.api_url)
+    runner = web.AppRunner(create_web_app(app, conversation))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield SlackSender(f"http://{host}:{port}", session, mock)
+    finally:
+        await runner.cleanup()
 
 
 def header_of(blocks: list[dict[str, Any]]) -> str | None:

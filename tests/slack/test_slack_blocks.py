@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from adapters.slack_blocks import escape, home_view, render
+from adapters.slack_blocks import escape, home_view, render, triage_message
 from bot.messages import Choice, Reply
+from mock_slack_api import block_text, tally_of
 
 
 def test_user_text_is_escaped_and_cannot_ping():
@@ -67,3 +68,34 @@ def test_the_home_view_has_a_start_quiz_button():
     assert view["type"] == "home"
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["value"] for b in buttons] == ["quiz:start"]
+
+
+def test_poll_cards_render_question_tally_buttons_and_the_result():
+    poll = {"id": "abcd1234", "question": "Is the roadmap product or project work?",
+            "tally": {"product": 2, "project": 1, "both": 0}, "closed": False, "verdict": None}
+    choices = tuple(Choice(f"poll:abcd1234:{o}", o.capitalize()) for o in ("product", "project", "both", "reveal"))
+    open_card = render(Reply(text="Debate: ...\nVotes so far: product 2, project 1, both 0 (3 votes).\nVote below.",
+                             poll=poll, choices=choices)).blocks
+    assert open_card[0] == {"type": "header", "text": {"type": "plain_text", "text": poll["question"]}}
+    assert tally_of(open_card) == {"product": 2, "project": 1, "both": 0}
+    assert open_card[-1]["block_id"] == "rolecall:poll:abcd1234"
+    closed = render(Reply(text=("Debate closed: Is the roadmap product or project work?\nThe team voted: product 2, "
+                                "project 1, both 0.\nRolecall: Product manager. The PdM owns it.\nTopic: product "
+                                "roadmap · Source: seed article\n2 of 3 agreed with Rolecall (product manager)."),
+                          verdict="product", poll={**poll, "closed": True, "verdict": "product"})).blocks
+    text = block_text({"blocks": closed})
+    assert "*Rolecall: Product manager.* The PdM owns it." in text
+    assert "*2 of 3 agreed* with Rolecall (product manager)." in text
+    assert not [b for b in closed if b["type"] == "actions"]
+
+
+def test_the_table_renderer_keeps_notes_counts_and_skipped_rows():
+    text = ("(I triaged the first 2 lines of 3; use `rolecall triage FILE` for more.)\n"
+            "TASK                 VERDICT  CONF  TOPIC\nwrite the PRD        product   99%  prd\n"
+            "\n1 task triaged\n  product        1\n  skipped        1\nline 2: skipped: no words to classify")
+    body = triage_message(text).__dict__
+    texts = [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"]
+    assert texts[0].startswith("(I triaged the first 2 lines")
+    assert texts[1] == "```\nTASK                 VERDICT  CONF  TOPIC\nwrite the PRD        product   99%  prd\n```"
+    assert texts[2].startswith("```\n1 task triaged")
+    assert texts[3] == "line 2: skipped: no words to classify"

@@ -197,10 +197,10 @@ async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
     await slack.mention("quiz", user="UANN")
     (card,) = await mock_slack.wait_for("chat.postMessage")
     _, url = await slack.click(card.body["blocks"], 0, user="UBOB", ephemeral=False)
-    (note,) = await mock_slack.wait_for("chat.postEphemeral")
-    assert note.body["user"] == "UBOB"
+    (note,) = await mock_slack.wait_for(url)  # through the click's response_url: only the clicker sees it
+    assert note.body["response_type"] == "ephemeral" and note.body["replace_original"] is False
     assert "someone else" in note.body["text"]
-    assert not mock_slack.calls_to(url)
+    assert not mock_slack.calls_to("chat.update")
     _, url = await slack.click(card.body["blocks"], 0, user="UANN", ephemeral=False)  # the owner still can
     (update,) = await mock_slack.wait_for(url)
     assert progress_of(update.body["blocks"]) == "Question 2 of 10"
@@ -327,11 +327,10 @@ async def test_feedback_on_an_answer_thanks_the_clicker_alone_and_leaves_the_car
 
 
 async def test_a_debate_poll_is_posted_for_the_channel_and_anyone_can_vote(slack, mock_slack):
-    _, url = await slack.command("debate the release plan")
-    (card,) = await mock_slack.wait_for(url)
-    assert card.body["response_type"] == "in_channel"
+    await slack.command("debate the release plan")
+    (card,) = await mock_slack.wait_for("chat.postMessage")
+    assert card.body["channel"] == "C0001"
     assert "release plan" in header_of(card.body["blocks"])
-    _, url = await slack.click(card.body["blocks"], "Project", user="UBOB", ephemeral=False)
-    (update,) = await mock_slack.wait_for(url)
-    assert update.body["replace_original"] is True
-    assert "Project 1" in block_text(update.body)
+    await slack.click(card.body["blocks"], "Project", user="UBOB", ephemeral=False)
+    (update,) = await mock_slack.wait_for("chat.update")
+    assert "*Project* 1" in block_text(update.body)  # more in test_slack_polls.py

@@ -109,7 +109,7 @@ async def test_serve_slack_in_http_mode_answers_health_checks_and_signed_events(
                 try:
                     async with session.get(f"{base}/healthz") as resp:
                         assert resp.status == 200
-                        assert (await resp.json()) == {"ok": True}
+                        assert (await resp.json()) == {"status": "ok", "store": "ok"}
                         break
                 except aiohttp.ClientConnectionError:
                     assert process.returncode is None, "the server exited"
