@@ -32,7 +32,8 @@ ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both"
 _ARITHMETIC = re.compile(
     r"\d\s*(?:[-+*/x×÷^%]|times|plus|minus|divided by|percent|squared|to the power)\s*(?:of\s*)?(?:an?\s+)?\d"
     r"|\b(?:sum|product|average|mean|total|square root|factorial) of\s+(?:the\s+)?(?:\d|all\b)"
-    r"|\b(?:what(?:'s| is)|calculate|compute)\s+\d[\d.,]*\s*(?:[-+*/x×÷^%]|times|plus|minus|percent)",
+    r"|\b(?:what(?:'s| is)|calculate|compute)\s+\d[\d.,]*\s*(?:[-+*/x×÷^%]|times|plus|minus|percent)"
+    r"|\d[\d.,]*\s+(?:[a-z-]+\s+){1,2}(?:[x×*]|times)\s*\d",
     re.I,
 )
 
@@ -84,6 +85,8 @@ class Advisor:
             return Answer("unknown", 1.0, None, EMPTY_TEXT)
         if all(t in GREETINGS for t in tokens):
             return Answer("unknown", 1.0, None, GREETING_TEXT)
+        if _mostly_non_latin(question):
+            return Answer("unknown", 0.9, None, NOT_ENGLISH_TEXT)
         if _ARITHMETIC.search(question):
             return Answer("unknown", 0.95, None, OFF_TOPIC_TEXT + " " + self._closest_text([]))
         listing = roles.listing(self.kb, tokens)
@@ -110,6 +113,12 @@ class Advisor:
     def _closest_text(self, found: list[Candidate]) -> str:
         names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]
         return "The closest topics I know are: " + ", ".join(names) + "."
+
+
+def _mostly_non_latin(text: str) -> bool:
+    """Chinese, Arabic, Cyrillic ...: the knowledge base is English, so say so rather than guess."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and sum(1 for ch in letters if ord(ch) > 0x24F) > len(letters) / 2
 
 
 def _threshold(tokens: list[str]) -> float:
@@ -154,4 +163,6 @@ def source_label(source: str) -> str:
 
 EMPTY_TEXT = "I didn't catch a question there. Ask me things like \"who owns the roadmap?\" or \"is the burndown chart product or project work?\", or type help."
 GREETING_TEXT = "Hi! I settle \"is this product or project work?\" questions. Try \"who owns the release plan?\" or type help."
+NOT_ENGLISH_TEXT = ("Sorry, I only understand English so far. Ask me in English, e.g. \"who owns the roadmap?\" "
+                    "or \"is the burndown chart product or project work?\"")
 OFF_TOPIC_TEXT = "That's not something I know: I only cover who does what between product managers and project managers."
