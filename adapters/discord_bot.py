@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 import discord
@@ -354,7 +354,8 @@ async def _run(interaction: discord.Interaction, command: Command) -> None:
     ephemeral = reply.private or not command.public
     response = await _send(_send_response(interaction, reply, ephemeral=ephemeral), f"answering /rolecall {command.name}")
     if response is not _FAILED and reply.poll and not reply.poll.get("closed") and not ephemeral:
-        client.reveal_when_due(interaction, str(reply.poll.get("id")), getattr(response, "message_id", None))
+        client.reveal_when_due(str(reply.poll.get("id")),
+                               client.original_editor(interaction, getattr(response, "message_id", None)))
 
 
 def _message_from_interaction(interaction: discord.Interaction, *, choice: str | None = None) -> Message:
@@ -423,8 +424,8 @@ class RolecallBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(RolecallCommands())
         self.tree.error(self._on_command_error)
-        self._reveals: set[asyncio.Task[None]] = set()
-        self._revealed: set[str] = set()
+        self._reveals: dict[str, asyncio.Task[None]] = {}
+        """Poll id -> the timer that reveals its card when time is up."""
 
     async def setup_hook(self) -> None:
         # Buttons on messages sent before a restart keep working: the custom_id is all we need.
@@ -435,7 +436,7 @@ class RolecallBot(discord.Client):
                  len(self.guilds))
 
     async def close(self) -> None:
-        for task in list(self._reveals):
+        for task in list(self._reveals.values()):
             task.cancel()
         await super().close()
 
@@ -468,8 +469,10 @@ class RolecallBot(discord.Client):
             # A reply keeps the thread of the conversation; fail_if_not_exists=False still answers if it was deleted.
             extra["reference"] = message.to_reference(fail_if_not_exists=False)
             extra["mention_author"] = False
-        await _deliver(message.channel.send(embed=render(reply), allowed_mentions=NO_PINGS, **extra),
-                       f"answering a message in channel {message.channel.id}")
+        sent = await _send(message.channel.send(embed=render(reply), allowed_mentions=NO_PINGS, **extra),
+                           f"answering a message in channel {message.channel.id}")
+        if sent is not _FAILED and reply.poll and not reply.poll.get("closed") and not reply.private:
+            self.reveal_when_due(str(reply.poll.get("id")), sent.edit)
 
     async def _tell_privately(self, message: discord.Message, reply: Reply) -> bool:
         """A note meant for one person, from a message in a channel: a DM (a channel message cannot be ephemeral).
@@ -510,34 +513,32 @@ class RolecallBot(discord.Client):
             action = interaction.response.edit_message(embed=render(reply), view=view, allowed_mentions=NO_PINGS)
             if await _deliver(action, f"updating the message after a click on {choice}") and reply.poll \
                     and reply.poll.get("closed"):
-                self._revealed.add(str(reply.poll.get("id")))
+                timer = self._reveals.pop(str(reply.poll.get("id")), None)
+                if timer is not None:
+                    timer.cancel()  # the card already shows the result
         else:
             # A note for the clicker alone (a thank-you for 👍/👎, a closed poll): the card stays as everyone sees it.
             await _deliver(_send_response(interaction, reply, ephemeral=True), f"answering a click on {choice}")
 
     # -- debate polls: the reveal when time is up --
 
-    def reveal_when_due(self, interaction: discord.Interaction, poll_id: str, message_id: int | None) -> None:
+    def reveal_when_due(self, poll_id: str, edit: Callable[..., Awaitable[Any]]) -> None:
         """Turn the card into the result once the poll's time is up, even if nobody clicks.
 
-        The core reveals a poll that is due on the next vote or reveal; this timer
-        only shows it on time. It lives in this process: after a restart the first
-        click shows the result instead.
+        The core closes a poll that is due on its next vote, reveal or show; this timer
+        only shows the result on time. It lives in this process: after a restart,
+        late votes get the core's private "closed" note and anyone's Reveal click
+        turns the card into the result. `edit(embed=, view=, allowed_mentions=)` edits the card.
         """
         duration = getattr(getattr(self.conversation, "polls", None), "duration", None)
         if not isinstance(duration, (int, float)) or duration < 0:
             return
-        task = asyncio.create_task(self._reveal_later(interaction, poll_id, message_id, float(duration)),
-                                   name=f"rolecall-reveal-{poll_id}")
-        self._reveals.add(task)
-        task.add_done_callback(self._reveals.discard)
+        task = asyncio.create_task(self._reveal_later(poll_id, edit, float(duration)), name=f"rolecall-reveal-{poll_id}")
+        self._reveals[poll_id] = task
+        task.add_done_callback(lambda done: self._reveals.pop(poll_id, None) if self._reveals.get(poll_id) is done else None)
 
-    async def _reveal_later(self, interaction: discord.Interaction, poll_id: str, message_id: int | None,
-                            duration: float) -> None:
-        started = time.monotonic()
+    async def _reveal_later(self, poll_id: str, edit: Callable[..., Awaitable[Any]], duration: float) -> None:
         await asyncio.sleep(duration + 0.5)
-        if poll_id in self._revealed:
-            return  # already revealed by a click, and the card shows it
         try:
             reply = await asyncio.to_thread(self.conversation.polls.show, poll_id)
         except Exception as exc:  # the store may be down; the next click reveals it then
@@ -545,15 +546,20 @@ class RolecallBot(discord.Client):
             return
         if reply is None or not (reply.poll or {}).get("closed"):
             return
-        self._revealed.add(poll_id)
-        edit: dict[str, Any] = {"embed": render(reply), "view": None, "allowed_mentions": NO_PINGS}
-        if time.monotonic() - started < _TOKEN_LIFETIME:
-            action = interaction.edit_original_response(**edit)
-        elif message_id and interaction.channel_id:
-            action = self.get_partial_messageable(interaction.channel_id).get_partial_message(message_id).edit(**edit)
-        else:
-            return
-        await _deliver(action, f"revealing poll {poll_id} when its time was up")
+        await _deliver(edit(embed=render(reply), view=None, allowed_mentions=NO_PINGS),
+                       f"revealing poll {poll_id} when its time was up")
+
+    def original_editor(self, interaction: discord.Interaction, message_id: int | None) -> Callable[..., Awaitable[Any]]:
+        """Edits the message an interaction's answer created: through the interaction's token while it is valid
+        (15 minutes), then as the bot's own message in the channel."""
+        started = time.monotonic()
+
+        def edit(**kwargs: Any) -> Awaitable[Any]:
+            if time.monotonic() - started < _TOKEN_LIFETIME or not message_id or not interaction.channel_id:
+                return interaction.edit_original_response(**kwargs)
+            return self.get_partial_messageable(interaction.channel_id).get_partial_message(message_id).edit(**kwargs)
+
+        return edit
 
     # -- backlog triage: the form's submission, or an attached file --
 

@@ -87,7 +87,7 @@ class Advisor:
             return Answer("unknown", 1.0, None, GREETING_TEXT)
         if _mostly_non_latin(question):
             return Answer("unknown", 0.9, None, NOT_ENGLISH_TEXT)
-        if _ARITHMETIC.search(question):
+        if _ARITHMETIC.search(question[:300]):  # sums are short; a long message is not one
             return Answer("unknown", 0.95, None, OFF_TOPIC_TEXT + " " + self._closest_text([]))
         listing = roles.listing(self.kb, tokens)
         if listing:
@@ -117,7 +117,9 @@ class Advisor:
 
 def _mostly_non_latin(text: str) -> bool:
     """Chinese, Arabic, Cyrillic ...: the knowledge base is English, so say so rather than guess."""
-    letters = [ch for ch in text if ch.isalpha()]
+    if text.isascii():
+        return False
+    letters = [ch for ch in text[:300] if ch.isalpha()]
     return len(letters) >= 2 and sum(1 for ch in letters if ord(ch) > 0x24F) > len(letters) / 2
 
 

@@ -18,6 +18,7 @@ The index is built once; answering touches only entries that share a word.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -41,6 +42,8 @@ LIGHT_FACTOR = 0.3
 COMMON_POSTINGS = 1000
 """A word in more phrases than this is 'common': only reached through rarer words or phrases of common words."""
 MAX_TOPIC_WORDS = 16
+MAX_WORDS_READ = 80
+"""Words read at all per question: enough for any real question's framing and topic, and a cap on the work."""
 """Topic words looked at per question; a pasted essay is judged on its start, and costs no more."""
 SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
@@ -155,7 +158,7 @@ class Matcher:
 
     def analyse(self, text: str, *, tokens: list[str] | None = None) -> Analysis:
         """Map the question's words to known stems, fuzzily where needed (pass `tokens` if already split)."""
-        raw = words(text) if tokens is None else tokens
+        raw = (words(text) if tokens is None else tokens)[:MAX_WORDS_READ]
         tokens = [self._alias.get(t, t) for t in map(stem, raw)]
         result = Analysis(tokens=tokens)
         scaffolding = names_both_roles(tokens)
@@ -246,8 +249,7 @@ class Matcher:
             vocab = self._entry_vocab[index]
             question = self._question_cover([(w, p) for t, w, p in weighted if t in vocab], penalty)
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
-            scored.append(Candidate(self.kb.entries[index], score, cover, question))
-            scored.sort(key=lambda c: (-c.score, -c.phrase_cover, c.entry.id))
+            insort(scored, Candidate(self.kb.entries[index], score, cover, question), key=_rank)
         return query, scored[:limit]
 
     def _phrase_covers(self, query: Analysis) -> dict[int, float]:
@@ -320,6 +322,10 @@ class Matcher:
                 if self._phrases[pid].seq in query.seq:
                     found.append(pid)
         return found
+
+
+def _rank(candidate: Candidate) -> tuple:
+    return (-candidate.score, -candidate.phrase_cover, candidate.entry.id)
 
 
 def _stop_weight(token: str) -> float:

@@ -138,18 +138,39 @@ async def test_a_vote_on_a_closed_poll_gets_a_private_note_and_changes_nothing(f
     open_card = dict(fake.messages[message_id])
     await vote(fake, message_id, poll_id, "product")
     await vote(fake, message_id, poll_id, "reveal")
-    closed = json.dumps(fake.messages[message_id])
+    closed = dict(fake.messages[message_id])
 
-    fake.messages[message_id] = open_card  # someone whose client still shows the open card
+    fake.messages[message_id] = open_card  # a click from a client that still shows the open card
     body = await vote(fake, message_id, poll_id, "both", user_id=OTHER_USER_ID)
     assert body["type"] == CHANNEL_MESSAGE and body["data"]["flags"] & EPHEMERAL
     note = body["data"]["embeds"][0]
+    assert note["title"].startswith("Debate closed: ")
     assert note["description"].startswith("This poll is closed, so your vote wasn't counted.")
     assert tally(note) == {"product": 1, "project": 0, "both": 0}, "the note shows how it ended"
     assert not body["data"].get("components")
     assert fake.messages[message_id] == open_card, "the card is not edited"
-    fake.messages[message_id] = json.loads(closed)
-    assert tally(card(fake, message_id)) == {"product": 1, "project": 0, "both": 0}
+    assert not [c for c in fake.calls if c.method == "PATCH"]
+    assert tally(closed["embeds"][0]) == {"product": 1, "project": 0, "both": 0}
+
+
+async def test_once_time_is_up_anyone_can_reveal_a_card_that_missed_its_timer(fake, start_bot, advisor, store):
+    # The timer that reveals the card lives in the process: stop the bot before it fires, restart after time is up.
+    first = await start_bot(conversation=Conversation(advisor, store, poll_duration=0.2))
+    message_id, poll_id = await start_debate(fake)
+    await vote(fake, message_id, poll_id, "project")
+    await first.close()
+    await asyncio.sleep(0.3)
+    await start_bot(conversation=Conversation(advisor, SQLiteStore(store.path), poll_duration=0.2))
+
+    body = await vote(fake, message_id, poll_id, "product", user_id=OTHER_USER_ID)  # too late: a private note
+    assert body["type"] == CHANNEL_MESSAGE and body["data"]["flags"] & EPHEMERAL
+    assert card(fake, message_id)["title"].startswith("Debate: ")
+    body = await vote(fake, message_id, poll_id, "reveal", user_id=OTHER_USER_ID)  # not the starter, but time is up
+    assert body["type"] == UPDATE_MESSAGE
+    embed = card(fake, message_id)
+    assert embed["title"].startswith("Debate closed: ")
+    assert tally(embed) == {"product": 0, "project": 1, "both": 0}, "the late vote did not count"
+    assert fake.messages[message_id]["components"] == []
 
 
 async def test_buttons_keep_working_across_a_restart(fake, start_bot, advisor, store):
@@ -232,3 +253,16 @@ async def test_typed_votes_in_a_channel_update_the_same_tally(fake, bot):
     await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages")
     await vote(fake, message_id, poll_id, "product")
     assert tally(card(fake, message_id)) == {"product": 1, "project": 1, "both": 0}
+
+
+async def test_a_debate_started_by_mention_reveals_itself_too(fake, start_bot, advisor, store):
+    await start_bot(conversation=Conversation(advisor, store, poll_duration=0.3))
+    await fake.dispatch("MESSAGE_CREATE", message_create(f"<@{BOT_ID}> debate: the burndown chart",
+                                                         mentions=[mention_of_bot()]))
+    (post,) = await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages")
+    message_id = int(fake.messages_from(post)["id"])
+    assert card(fake, message_id)["title"].startswith("Debate: ")
+    (edit,) = await fake.wait_for(lambda c: c.method == "PATCH" and c.path == f"/channels/{CHANNEL_ID}/messages/{message_id}")
+    assert edit.body["allowed_mentions"] == {"parse": []}
+    assert card(fake, message_id)["title"] == "Debate closed: Is the burndown chart product or project work?"
+    assert fake.messages[message_id]["components"] == []

@@ -57,6 +57,8 @@ class MockSlack:
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_ready = asyncio.Event()
         self._ts = itertools.count(1)
+        self.ids = itertools.count(1)
+        """Numbers for event ids and response_url names, shared by all senders (several workers, one Slack)."""
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -208,7 +210,7 @@ class SlackSender:
         self.session = session
         self.mock = mock
         self.verifier = SignatureVerifier(SIGNING_SECRET)
-        self._ids = itertools.count(1)
+        self._ids = mock.ids  # shared by every sender to one mock, so response_url names never collide
 
     async def post(self, body: str, *, content_type: str = "application/json", sign: bool = True,
                    timestamp: int | None = None, signature: str | None = None,
