@@ -33,6 +33,7 @@ import os
 import re
 import signal
 import sys
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -64,6 +65,7 @@ HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """Prometheus' text exposition format."""
+_FRONT_ENDS: "weakref.WeakKeyDictionary[AsyncApp, _SlackFrontEnd]" = weakref.WeakKeyDictionary()
 MAX_CARD_REFRESHES = 50
 """Re-reads of one poll card per click before giving up keeping it in step (only reached under a vote storm)."""
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -135,8 +137,12 @@ def create_app(conversation: Conversation, *, token: str, signing_secret: str, b
     """A Bolt app with Rolecall's listeners; `base_url` is the Web API base URL (SLACK_API_URL)."""
     _refuse_oauth_env()
     client = AsyncWebClient(token=token, base_url=api_base_url(base_url))
-    app = AsyncApp(client=client, signing_secret=signing_secret, name="rolecall")
+    # process_before_response: Bolt answers Slack's HTTP request as soon as a listener returns, and every listener
+    # only acknowledges and hands the real work to a task of its own (see _SlackFrontEnd._spawn). Without it Bolt
+    # polls every 10 ms for ack() from a background listener, which adds tens of milliseconds under load.
+    app = AsyncApp(client=client, signing_secret=signing_secret, name="rolecall", process_before_response=True)
     front = _SlackFrontEnd(conversation)
+    _FRONT_ENDS[app] = front
     app.use(_IgnoreRetries())
     app.event("app_mention")(front.on_mention)
     app.event("message")(front.on_message)
@@ -146,6 +152,13 @@ def create_app(conversation: Conversation, *, token: str, signing_secret: str, b
     app.view(TRIAGE_CALLBACK)(front.on_triage_submit)
     app.error(front.on_error)
     return app
+
+
+async def drain(app: AsyncApp, timeout: float = 10.0) -> None:
+    """Wait (up to `timeout` seconds) for answers still being worked on, e.g. before shutting down."""
+    front = _FRONT_ENDS.get(app)
+    if front is not None:
+        await front.drain(timeout)
 
 
 def create_web_app(app: AsyncApp, conversation: Conversation) -> web.Application:
@@ -205,10 +218,67 @@ class _SlackFrontEnd:
         self.conversation = conversation
         self._cards: dict[tuple[str, str], dict[str, Any]] = {}
         """Poll cards this process is updating right now, by (channel, ts): later clicks hand over to that update."""
+        self._tasks: set[asyncio.Task] = set()
 
-    # -- listeners -------------------------------------------------------------------
+    # -- listeners: acknowledge at once, answer in a task ----------------------------------
 
     async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        self._spawn(self._mention(event, context, client), "app_mention")
+
+    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        self._spawn(self._dm(event, context, client), "message")
+
+    async def on_home_opened(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        self._spawn(self._home(event, context, client), "app_home_opened")
+
+    async def on_command(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
+                         context: AsyncBoltContext, client: AsyncWebClient,
+                         respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+        await ack()  # within Slack's 3 seconds, before any work; the answer follows via response_url or the Web API
+        self._spawn(self._command(command, context, client, respond), "slash command")
+
+    async def on_click(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], action: dict[str, Any],
+                       context: AsyncBoltContext, client: AsyncWebClient,
+                       respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+        await ack()
+        self._spawn(self._click(body, action, context, client, respond), "block_actions")
+
+    async def on_triage_submit(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], view: dict[str, Any],
+                               context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        """The triage modal's Submit: an empty box keeps the modal open with an error; else it closes at once."""
+        values = ((view.get("state") or {}).get("values") or {}).get(TRIAGE_BLOCK) or {}
+        text = (values.get(TRIAGE_ACTION) or {}).get("value") or ""
+        if not text.strip():
+            await ack(response_action="errors", errors={TRIAGE_BLOCK: "Paste at least one task, one per line."})
+            return
+        await ack()  # closes the modal
+        self._spawn(self._triage_submitted(text, body, view, context, client), "view_submission")
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        # The payload is not logged: it carries user text and Slack's legacy verification token.
+        log.error("unhandled error for a Slack %s payload", body.get("type") or body.get("command") or "unknown",
+                  exc_info=error)
+
+    def _spawn(self, work: Awaitable[None], what: str) -> None:
+        """Run one answer in the background; the task is kept until done, and an error in it is logged."""
+        task = asyncio.get_running_loop().create_task(self._guarded(work, what))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, work: Awaitable[None], what: str) -> None:
+        try:
+            await work
+        except Exception as exc:  # a bug costs one answer, never the app; the payload is not logged
+            self.conversation.metrics.inc("rolecall_errors_total", kind="slack")
+            log.error("error answering a Slack %s", what, exc_info=exc)
+
+    async def drain(self, timeout: float) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    # -- answers ---------------------------------------------------------------------
+
+    async def _mention(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """@Rolecall in a channel: the answer goes to a thread under the question."""
         if event.get("bot_id") or not event.get("user"):
             return
@@ -217,7 +287,7 @@ class _SlackFrontEnd:
         reply = await self._handle(_message(context, channel=channel, user=event["user"], text=text))
         await self._send(client, reply, channel=channel, user=event["user"], thread_ts=thread)
 
-    async def on_message(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def _dm(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """A direct message: the same conversation as the terminal chat, quiz included."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return  # edits, deletions, joins and other bots' messages are not questions
@@ -225,7 +295,7 @@ class _SlackFrontEnd:
         reply = await self._handle(_message(context, channel=channel, user=event["user"], text=event.get("text") or ""))
         await self._send(client, reply, channel=channel, user=event["user"], thread_ts=event.get("thread_ts"))
 
-    async def on_home_opened(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def _home(self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
         """The App Home tab: what Rolecall is, example questions and a Start quiz button."""
         if event.get("tab") != "home" or not event.get("user"):
             return
@@ -234,15 +304,13 @@ class _SlackFrontEnd:
         await self._call("views.publish", functools.partial(client.views_publish, user_id=event["user"],
                                                              view=home_view(help_reply.text)))
 
-    async def on_command(self, ack: Callable[..., Awaitable[Any]], command: dict[str, Any],
-                         context: AsyncBoltContext, client: AsyncWebClient,
-                         respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+    async def _command(self, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
+                       respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
         """/rolecall who|ask|debate|triage|quiz|result|help.
 
         `who` answers the channel, `debate` posts a poll card in the channel, a bare `triage` opens the triage
         modal; everything else (and every private reply) only the asker sees.
         """
-        await ack()  # within Slack's 3 seconds, before any work; the answer follows via response_url
         parsed = parse(command.get("text") or "")
         user, channel = command.get("user_id", ""), command.get("channel_id", "")
         if parsed.name == "triage" and not parsed.argument.strip() and command.get("trigger_id"):
@@ -261,12 +329,10 @@ class _SlackFrontEnd:
                 return
         await self._respond(respond, rendered, response_type="in_channel" if public else "ephemeral")
 
-    async def on_click(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], action: dict[str, Any],
-                       context: AsyncBoltContext, client: AsyncWebClient,
-                       respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
+    async def _click(self, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext,
+                     client: AsyncWebClient, respond: Callable[..., Awaitable[WebhookResponse]]) -> None:
         """A button: the core gets its choice id. A card in reply replaces the clicked card (a poll card through
         chat.update, kept in step with the poll); a private reply or a plain note goes to the clicker alone."""
-        await ack()
         user = (body.get("user") or {}).get("id", "")
         choice = action.get("value") or ""
         container = body.get("container") or {}
@@ -295,16 +361,10 @@ class _SlackFrontEnd:
             return
         await self._update_card(client, body, render(reply, owner=user), respond)
 
-    async def on_triage_submit(self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], view: dict[str, Any],
-                               context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        """The triage modal's Submit: the table goes to the asker as one message (their DM with Rolecall, or
-        privately in the channel they asked from when a DM is not possible)."""
-        values = ((view.get("state") or {}).get("values") or {}).get(TRIAGE_BLOCK) or {}
-        text = (values.get(TRIAGE_ACTION) or {}).get("value") or ""
-        if not text.strip():
-            await ack(response_action="errors", errors={TRIAGE_BLOCK: "Paste at least one task, one per line."})
-            return
-        await ack()  # closes the modal
+    async def _triage_submitted(self, text: str, body: dict[str, Any], view: dict[str, Any],
+                                context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        """The triage table goes to the asker as one message: their DM with Rolecall, or privately in the channel
+        they asked from when a DM is not possible."""
         user = (body.get("user") or {}).get("id", "")
         channel = _metadata(view.get("private_metadata")).get("channel") or ""
         reply = await asyncio.to_thread(self.conversation.run, Command("triage", text),
@@ -314,11 +374,6 @@ class _SlackFrontEnd:
         message = triage_message(reply.text)
         if await self._post(client, channel=user, thread_ts=None, message=message) is None and channel:
             await self._ephemeral(client, channel=channel, user=user, thread_ts=None, message=message)
-
-    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
-        # The payload is not logged: it carries user text and Slack's legacy verification token.
-        log.error("unhandled error for a Slack %s payload", body.get("type") or body.get("command") or "unknown",
-                  exc_info=error)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -595,6 +650,7 @@ async def run(conversation: Conversation, settings: SlackSettings, *, host: str,
         log.info("Rolecall is connected to Slack in Socket Mode")
         try:
             await stop.wait()
+            await drain(app)
         finally:
             await handler.close_async()
         return
@@ -605,6 +661,7 @@ async def run(conversation: Conversation, settings: SlackSettings, *, host: str,
         log.info("Rolecall is listening for Slack on http://%s:%d%s (health: %s, metrics: %s)", host, port, EVENTS_PATH,
                  HEALTH_PATH, METRICS_PATH)
         await stop.wait()
+        await drain(app)  # answers already acknowledged still go out
     finally:
         await runner.cleanup()
 

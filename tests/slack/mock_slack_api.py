@@ -375,7 +375,7 @@ async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator["SlackS
 
     For tests that need their own Conversation (a rate limit, a store that is down) or two app instances in turn
     (a restart between votes); the `slack` fixture is the common case of this."""
-    from adapters.slack import create_app, create_web_app
+    from adapters.slack import create_app, create_web_app, drain
 
     app = create_app(conversation, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, base_url=mock.api_url)
     runner = web.AppRunner(create_web_app(app, conversation))
@@ -386,6 +386,7 @@ async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator["SlackS
         async with aiohttp.ClientSession() as session:
             yield SlackSender(f"http://{host}:{port}", session, mock)
     finally:
+        await drain(app, timeout=5)
         await runner.cleanup()
 
 
