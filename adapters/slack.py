@@ -48,6 +48,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands import Command, parse
 from bot.conversation import Conversation
@@ -178,9 +179,37 @@ def create_web_app(app: AsyncApp, conversation: Conversation) -> web.Application
         return web.Response(body=conversation.metrics.render().encode("utf-8"),
                             headers={"Content-Type": METRICS_CONTENT_TYPE})
 
+    async def open_session(_web_app: web.Application) -> None:
+        await _open_session(app)
+
+    async def close_session(_web_app: web.Application) -> None:
+        await _close_session(app)
+
     web_app = web.Application()
     web_app.add_routes([web.post(EVENTS_PATH, events), web.get(HEALTH_PATH, health), web.get(METRICS_PATH, metrics)])
+    web_app.on_startup.append(open_session)
+    web_app.on_cleanup.append(close_session)
     return web_app
+
+
+async def _open_session(app: AsyncApp) -> None:
+    """One HTTP session (a pool of keep-alive connections) for every Web API call and response_url post.
+
+    Without it slack_sdk opens a new session, and a new connection, per call. Bolt hands `app.client.session` to
+    the client it builds for each request, so setting it here covers every listener.
+    """
+    front = _FRONT_ENDS.get(app)
+    if front is not None and front.session is None:
+        front.session = aiohttp.ClientSession()
+        app.client.session = front.session
+
+
+async def _close_session(app: AsyncApp) -> None:
+    front = _FRONT_ENDS.get(app)
+    if front is not None and front.session is not None:
+        session, front.session = front.session, None
+        app.client.session = None
+        await session.close()
 
 
 def _store_answers(conversation: Conversation) -> bool:
@@ -219,6 +248,9 @@ class _SlackFrontEnd:
         self._cards: dict[tuple[str, str], dict[str, Any]] = {}
         """Poll cards this process is updating right now, by (channel, ts): later clicks hand over to that update."""
         self._tasks: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(int(os.environ.get("EXP_SLOTS", "1000")))
+        self.session: aiohttp.ClientSession | None = None
+        """Shared by Web API calls and response_url posts while the server runs (see _open_session)."""
 
     # -- listeners: acknowledge at once, answer in a task ----------------------------------
 
@@ -267,7 +299,8 @@ class _SlackFrontEnd:
 
     async def _guarded(self, work: Awaitable[None], what: str) -> None:
         try:
-            await work
+            async with self._slots:
+                await work
         except Exception as exc:  # a bug costs one answer, never the app; the payload is not logged
             self.conversation.metrics.inc("rolecall_errors_total", kind="slack")
             log.error("error answering a Slack %s", what, exc_info=exc)
@@ -500,6 +533,9 @@ class _SlackFrontEnd:
             await self._respond(respond, message, replace_original=True)
 
     async def _respond(self, respond: Callable[..., Awaitable[WebhookResponse]], message: SlackMessage, **kwargs: Any) -> None:
+        url = getattr(respond, "response_url", None)
+        if url and self.session is not None:  # Bolt's respond() would open a session of its own per post
+            respond = AsyncWebhookClient(url=url, session=self.session).send
         await self._call("response_url", functools.partial(respond, text=message.text, blocks=message.blocks or None,
                                                            **kwargs))
 
@@ -646,13 +682,17 @@ async def run(conversation: Conversation, settings: SlackSettings, *, host: str,
         url = await _open_connection(app.client, settings.app_token)
         handler = AsyncSocketModeHandler(app, settings.app_token)
         handler.client.wss_uri = url
-        await handler.connect_async()
-        log.info("Rolecall is connected to Slack in Socket Mode")
+        await _open_session(app)
         try:
-            await stop.wait()
-            await drain(app)
+            await handler.connect_async()
+            log.info("Rolecall is connected to Slack in Socket Mode")
+            try:
+                await stop.wait()
+                await drain(app)
+            finally:
+                await handler.close_async()
         finally:
-            await handler.close_async()
+            await _close_session(app)
         return
     runner = web.AppRunner(create_web_app(app, conversation))
     await runner.setup()

@@ -10,6 +10,7 @@ import logging
 import re
 import time
 from dataclasses import replace
+from typing import Callable
 
 from .advisor import Advisor
 from .commands import Command
@@ -77,17 +78,25 @@ class Conversation:
         self.polls.advisor = advisor
 
     def handle(self, message: Message) -> Reply:
-        """Answer one message; never raises for any input.
+        """Answer one message or button click; never raises for any input.
 
         An empty reply text means "send nothing" (a flood past the rate limit).
         """
+        return self._serve(message, lambda: self._route(message))
+
+    def run(self, command: Command, message: Message) -> Reply:
+        """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
+        return self._serve(message, lambda: self._command(command, message))
+
+    def _serve(self, message: Message, respond: Callable[[], Reply]) -> Reply:
+        """What every message goes through: the rate limit, error containment, metrics, logs, ping safety."""
         started = time.perf_counter()
         self.metrics.inc("rolecall_messages_total", platform=message.platform)
         limited = self._rate_limited(message)
         if limited is not None:
             return limited
         try:
-            reply = self._route(message)
+            reply = respond()
         except StoreError as exc:
             log.warning("store unavailable: %s", exc)
             self.metrics.inc("rolecall_errors_total", kind="store")
@@ -117,23 +126,22 @@ class Conversation:
                               "minute). Give me a minute and ask again.", private=True)
         return Reply(text="", private=True)
 
-    def run(self, command: Command, message: Message) -> Reply:
-        """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
+    def _command(self, command: Command, message: Message) -> Reply:
         if command.name in ("who", "ask"):
-            return _safe(self._ask(message, command.argument))
+            return self._ask(message, command.argument)
         if command.name == "quiz":
-            return self.handle(replace(message, text="", choice="quiz:start"))
+            return self._route(replace(message, text="", choice="quiz:start"))
         if command.name == "result":
-            return self.handle(replace(message, text="my result", choice=None))
+            return self._route(replace(message, text="my result", choice=None))
         if command.name == "debate":
-            return self.handle(replace(message, text=f"debate: {command.argument}", choice=None))
+            return self._route(replace(message, text=f"debate: {command.argument}", choice=None))
         if command.name == "triage":
             if not command.argument.strip():
                 return Reply(text="Paste your backlog, one task per line (or a CSV with a title column), and I'll "
                                   "classify every item.", private=True)
             from .triage import triage_text
 
-            return _safe(Reply(text=triage_text(self.advisor, command.argument), private=True))
+            return Reply(text=triage_text(self.advisor, command.argument), private=True)
         return Reply(text=HELP_TEXT)
 
     def _route(self, message: Message) -> Reply:
