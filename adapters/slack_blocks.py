@@ -98,10 +98,9 @@ def triage_message(text: str) -> SlackMessage:
     """
     lines = text.split("\n")
     head = next((i for i, line in enumerate(lines) if line.startswith("TASK ")), None)
+    if head is None:  # not a table but a note (the rate limit, an error): shown as any other reply
+        return render(Reply(text=text))
     blocks = [_header("Backlog triage")]
-    if head is None:  # not a table (a notice): show it as it is
-        blocks += _code_sections(lines, [], TABLE_SECTIONS)[0]
-        return SlackMessage(text=_truncate(escape(text), FALLBACK_LIMIT), blocks=blocks[:MAX_BLOCKS])
     notes = [line for line in lines[:head] if line.strip()]
     rest = lines[head + 1:]
     end = next((i for i, line in enumerate(rest) if not line.strip()), len(rest))

@@ -100,11 +100,11 @@ class Conversation:
         except StoreError as exc:
             log.warning("store unavailable: %s", exc)
             self.metrics.inc("rolecall_errors_total", kind="store")
-            reply = Reply(text=STORE_DOWN)
+            reply = Reply(text=STORE_DOWN, private=True)
         except Exception:  # a bug must cost one answer, never the bot
             log.exception("error handling a message")
             self.metrics.inc("rolecall_errors_total", kind="internal")
-            reply = Reply(text="Sorry, something went wrong on my side. Please try again.")
+            reply = Reply(text="Sorry, something went wrong on my side. Please try again.", private=True)
         if reply.verdict:
             self.metrics.inc("rolecall_answers_total", verdict=reply.verdict)
         if len(message.text) > MAX_INPUT_CHARS:

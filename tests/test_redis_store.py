@@ -93,13 +93,16 @@ def test_fifty_votes_across_two_workers_leave_exactly_fifty(advisor, redis_url):
 def test_redis_down_still_answers_questions_and_quiz_says_it_cannot_save(advisor, tmp_path):
     server = RedisServer(tmp_path)
     server.start()
-    conversation = Conversation(advisor, open_store(server.url))
-    conversation.handle(Message(text="quiz", user="ana"))
-    server.stop(kill=True)
-    assert conversation.handle(Message(text="who owns the roadmap?", user="ana")).verdict == "product"
-    assert conversation.handle(Message(text="a", user="ana")).text == STORE_DOWN
-    server.start()
-    assert conversation.handle(Message(text="a", user="ana")).quiz["step"] == 2
+    try:
+        conversation = Conversation(advisor, open_store(server.url))
+        conversation.handle(Message(text="quiz", user="ana"))
+        server.stop(kill=True)
+        assert conversation.handle(Message(text="who owns the roadmap?", user="ana")).verdict == "product"
+        assert conversation.handle(Message(text="a", user="ana")).text == STORE_DOWN
+        server.start()
+        assert conversation.handle(Message(text="a", user="ana")).quiz["step"] == 2
+    finally:
+        server.stop()
 
 
 def test_unreachable_redis_raises_store_error_quickly():

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+import adapters.slack as slack_adapter
 from bot.conversation import Conversation
 from bot.logs import JsonFormatter
 from bot.redis_store import RedisStore
@@ -130,3 +131,20 @@ async def test_no_message_text_at_info_and_never_a_token(slack, mock_slack, capl
     logged = "\n".join(formatter.format(r) for r in caplog.records) + caplog.text
     for secret in (secret_words, "zanzibar", BOT_TOKEN, SIGNING_SECRET, "legacy-verification-token"):
         assert secret not in logged
+
+
+async def test_debug_logging_keeps_the_slack_libraries_payload_dumps_off(advisor):
+    """ROLECALL_LOG_LEVEL=DEBUG logs the core's message text, but slack_sdk's and Bolt's payload dumps stay off."""
+    root = logging.getLogger()
+    saved = root.level, {name: logging.getLogger(name).level for name in ("slack_sdk", "slack_bolt")}
+    try:
+        root.setLevel(logging.DEBUG)
+        slack_adapter.quiet_slack_libraries()  # what `rolecall serve slack` does after configuring the logs
+        slack_adapter.create_app(Conversation(advisor), token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+        for name in ("slack_sdk.web.async_client", "slack_bolt.AsyncApp", "slack_bolt.rolecall"):
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+        assert logging.getLogger("bot.conversation").isEnabledFor(logging.DEBUG)
+    finally:
+        root.setLevel(saved[0])
+        for name, level in saved[1].items():
+            logging.getLogger(name).setLevel(level)

@@ -243,3 +243,15 @@ async def test_a_feedback_click_is_recorded_and_thanked_privately_leaving_the_ca
     assert not mock_slack.calls_to("chat.update"), "the answer card stays as it was"
     (votes,) = [t for t in conversation.feedback.topics() if t.topic == topic]
     assert (votes.up, votes.down) == (2, 0)  # UBOB changed their mind; one vote each
+
+
+async def test_when_the_polls_time_is_up_the_card_shows_the_result_without_a_click(advisor, mock_slack):
+    conversation = Conversation(advisor, MemoryStore(), poll_duration=0.3)
+    async with serve_app(conversation, mock_slack) as slack:
+        blocks, ts = await start_poll(slack, mock_slack)
+        assert poll_buttons(blocks) != []
+        (update,) = await mock_slack.wait_for("chat.update")  # nobody clicked
+        result = update.body
+        assert (result["channel"], result["ts"]) == ("C0001", ts)
+        assert "Closed" in block_text(result) and poll_buttons(result["blocks"]) == []
+        assert tally_of(result["blocks"]) == {"product": 0, "project": 0, "both": 0}

@@ -15,7 +15,9 @@ import re
 import pytest
 
 from adapters.slack_blocks import INPUT_LIMIT, SECTION_LIMIT, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK
-from mock_slack_api import block_text, view_of
+from bot.conversation import Conversation
+from bot.store import MemoryStore
+from mock_slack_api import block_text, serve_app, view_of
 from rolecall_support import assert_cannot_ping
 
 pytestmark = pytest.mark.asyncio
@@ -134,3 +136,14 @@ async def test_hostile_task_text_cannot_ping_or_break_the_code_block(slack, mock
     for text in sections(post.body):
         inner = text.removeprefix("```\n").removesuffix("\n```")
         assert "```" not in inner and "<" not in inner and ">" not in inner
+
+
+async def test_a_triage_past_the_rate_limit_gets_the_polite_note_not_a_table(advisor, mock_slack):
+    async with serve_app(Conversation(advisor, MemoryStore(), rate_limit=1), mock_slack) as slack:
+        _, first = await slack.command("triage " + BACKLOG)
+        assert len(table_rows((await mock_slack.wait_for(first))[0].body)) == 4
+        _, second = await slack.command("triage " + BACKLOG)
+        (note,) = await mock_slack.wait_for(second)
+        assert note.body["response_type"] == "ephemeral"
+        assert "faster than I can answer" in note.body["text"]
+        assert "```" not in block_text(note.body) and "Backlog triage" not in block_text(note.body)
