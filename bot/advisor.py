@@ -17,7 +17,7 @@ from .matcher import Candidate, Matcher, names_both_roles
 from .normalize import defang, words
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
-ANSWER_THRESHOLD = 0.45
+ANSWER_THRESHOLD = 0.50
 """Below this score the honest answer is "not something I know"."""
 FRAMED_THRESHOLD = 0.25
 """When the message asks outright which role ("... PdM or PjM?", "whose call is that?"), a weaker match still beats "I don't know"."""

@@ -31,11 +31,11 @@ from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PRO
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
-UNSEEN_WEIGHT = 6.5
+UNSEEN_WEIGHT = 8.0
 """Weight of a question word the knowledge base has never seen: strong evidence of an off-topic question."""
-ELSEWHERE_FACTOR = 0.55
+ELSEWHERE_FACTOR = 0.3
 """A known word the entry does not use counts for this share of its weight against the entry."""
-QUESTION_COVER_FLOOR = 0.3
+QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
@@ -221,9 +221,10 @@ class Matcher:
         own = stem(word)
         for surface, distance, _ in process.extract(word, self._surface_words, scorer=OSA.distance,
                                                     score_cutoff=allowed, limit=4):
-            if self._surface[surface] == own or not _plausible_typo(word, surface):
+            token = self._surface[surface]
+            if token == own or not _plausible_typo(word, surface) or _one_letter_longer(own, token):
                 continue
-            return self._surface[surface], 1.0 - 0.12 * distance
+            return token, 1.0 - 0.12 * distance
         return None
 
     # -- scoring -----------------------------------------------------------
@@ -389,10 +390,11 @@ def _typo_apart(a: str, b: str) -> bool:
 
 def _together(phrase: _Phrase, query: Analysis) -> bool:
     """All the phrase's words within a short stretch of the question, in any order ("interview customers")."""
-    found = [query.positions.get(t) for t in phrase.content + phrase.stops]
+    found = [query.positions.get(t) for t in phrase.content]
     if None in found:
         return False
-    return max(found) - min(found) <= len(found)
+    found += [p for p in (query.positions.get(t) for t in phrase.stops) if p is not None]
+    return max(found, default=0) - min(found, default=0) <= len(found)
 
 
 def _plausible_typo(typed: str, known: str) -> bool:
@@ -409,3 +411,8 @@ def _plausible_typo(typed: str, known: str) -> bool:
     if len(typed) <= 7:
         return len(typed) != len(known)
     return True
+
+
+def _one_letter_longer(a: str, b: str) -> bool:
+    """plant/plan, card/car: one letter more or less at the end makes another word, not a slip."""
+    return (len(a) == len(b) + 1 and a.startswith(b)) or (len(b) == len(a) + 1 and b.startswith(a))

@@ -109,6 +109,10 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + repl
             break
+    for suffix, repl in (("ency", ""), ("ancy", ""), ("ance", ""), ("ery", "er")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:  # dependency/depend, delivery/deliver
+            word = word[: -len(suffix)] + repl
+            break
     word = _DOUBLE_CONSONANT.sub(r"\1", word)
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]

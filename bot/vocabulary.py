@@ -27,6 +27,7 @@ STOPWORDS: frozenset[str] = frozenset(
     supposed meant expected usually typically normally generally actually really basically
     exactly probably officially ultimately even still yet already now currently today
     hey hi hello please pls thanks thank rolecall bot guys folks team teams
+    wait hmm hm um uh erm btw fyi sorry quick q anyway honestly seriously lol
     need needs needed get gets getting got look looks looking
     ask asking asked tell telling answer answering sort sorting
     yes no not okay ok well like kind kinda sorta lot lots much many more most very quite too
