@@ -80,6 +80,8 @@ class Analysis:
     slots: list[dict[str, float]] = field(default_factory=list)
     """One per topic word of the question: the known words it may stand for, with similarity."""
     unseen: list[str] = field(default_factory=list)
+    everyday: int = 0
+    """How many unseen words are everyday ones (birthday, lunch): they count double against any topic."""
     stops: set[str] = field(default_factory=set)
 
 
@@ -190,6 +192,7 @@ class Matcher:
             elif len(word) > 2 and not (i > 0 and self._joined(raw, i - 1)):
                 result.slots.append({})  # too short to tell anything ("x", "ai") is left out
                 result.unseen.append(token)
+                result.everyday += token in EVERYDAY_STEMS
         for slot in result.slots:
             for token, sim in slot.items():
                 result.known[token] = max(result.known.get(token, 0.0), sim)
@@ -240,7 +243,7 @@ class Matcher:
         query = self.analyse(text, tokens=tokens)
         covers = self._phrase_covers(query)
         penalties = [self._slot_penalty(slot) for slot in query.slots]
-        penalty = sum(penalties)
+        penalty = sum(penalties) + UNSEEN_WEIGHT * query.everyday
         weighted = [(t, self.idf[t] * sim, p) for slot, p in zip(query.slots, penalties) for t, sim in slot.items()]
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []

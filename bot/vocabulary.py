@@ -80,7 +80,8 @@ EVERYDAY: frozenset[str] = frozenset(
     holiday holidays vacation vacations payday payroll printer printers wifi laptop laptops monitor monitors parking
     elevator lift badge key keys door doors building floor floors toilet bathroom weather rain train bus taxi flight
     flights hotel visa passport doctor pharmacy gym football soccer game games movie music pizza sushi secret santa
-    christmas gift gifts dress uniform chair chairs password email inbox phone""".split()
+    christmas gift gifts dress uniform chair chairs password email inbox phone tomorrow yesterday tonight weekend
+    expense expenses reimbursement reimbursed pto sick commute traffic snow bike car cab uber netflix""".split()
 )
 """Everyday workplace words. Unless the matched topic itself uses one, it counts as evidence the
 question is about something else: "who has the key to the project room?" is not about key results."""
