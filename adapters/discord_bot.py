@@ -669,7 +669,6 @@ def serve(conversation: Conversation, args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"rolecall: {exc}", file=sys.stderr)
         return 2
-    _configure_logging()
     _use_test_endpoints()
     bot = RolecallBot(conversation, message_content=settings.message_content)
 
@@ -738,12 +737,6 @@ def _no_voice_warnings() -> None:
     """Rolecall never joins voice channels: skip discord.py's warnings about missing voice libraries."""
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
-
-
-def _configure_logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=os.environ.get("ROLECALL_LOG_LEVEL", "INFO").upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _use_test_endpoints() -> None:

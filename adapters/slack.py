@@ -768,8 +768,7 @@ def quiet_slack_libraries() -> None:
 
 def serve(conversation: Conversation, args: argparse.Namespace) -> int:
     """`rolecall serve slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --host/--port."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    quiet_slack_libraries()
+    quiet_slack_libraries()  # logging itself is set up by the CLI (JSON lines, bot/logs.py)
     try:
         load_env_file(getattr(args, "env_file", ".env") or ".env")
         settings = SlackSettings.from_env()

@@ -112,59 +112,66 @@ def load_files(files: list[Path]) -> KnowledgeBase:
     return KnowledgeBase(entries)
 
 
-def parse_file(path: Path) -> list[Entry]:
-    """Parse one YAML file into entries, keeping each field's line number."""
+def compose_file(path: Path) -> yaml.Node | None:
+    """A YAML file's node tree (which keeps line numbers); unreadable or invalid files raise KnowledgeError."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(name, 0, f"cannot read file: {exc}") from None
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise KnowledgeError(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def node_line(node: yaml.Node) -> int:
+    """The 1-based line a YAML node starts on, for error messages."""
+    return node.start_mark.line + 1
+
+
+def parse_file(path: Path) -> list[Entry]:
+    """Parse one YAML file into entries, keeping each field's line number."""
+    name = str(path)
+    root = compose_file(path)
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise KnowledgeError(name, _line(root), "the file must be a list of entries (each starting with '- id:')")
+        raise KnowledgeError(name, node_line(root), "the file must be a list of entries (each starting with '- id:')")
     return [_entry(name, node) for node in root.value]
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
 
 
 def _scalar(name: str, node: yaml.Node, key: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-        raise KnowledgeError(name, _line(node), f"'{key}' must be a non-empty text")
+        raise KnowledgeError(name, node_line(node), f"'{key}' must be a non-empty text")
     return str(node.value).strip()
 
 
 def _entry(name: str, node: yaml.Node) -> Entry:
     if not isinstance(node, yaml.MappingNode):
-        raise KnowledgeError(name, _line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
+        raise KnowledgeError(name, node_line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key not in REQUIRED:
-            raise KnowledgeError(name, _line(key_node), f"unknown key '{key}' (allowed: {', '.join(REQUIRED)})")
+            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' (allowed: {', '.join(REQUIRED)})")
         if key in fields:
-            raise KnowledgeError(name, _line(key_node), f"key '{key}' appears twice in one entry")
+            raise KnowledgeError(name, node_line(key_node), f"key '{key}' appears twice in one entry")
         fields[key] = value_node
     for key in REQUIRED:
         if key not in fields:
-            raise KnowledgeError(name, _line(node), f"entry is missing '{key}'")
+            raise KnowledgeError(name, node_line(node), f"entry is missing '{key}'")
     entry_id = _scalar(name, fields["id"], "id")
     if not _ID.match(entry_id):
-        raise KnowledgeError(name, _line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes")
+        raise KnowledgeError(name, node_line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes")
     owner = _scalar(name, fields["owner"], "owner")
     if owner not in OWNERS:
-        raise KnowledgeError(name, _line(fields["owner"]), f"owner '{owner}' must be one of: {', '.join(OWNERS)}")
+        raise KnowledgeError(name, node_line(fields["owner"]), f"owner '{owner}' must be one of: {', '.join(OWNERS)}")
     kind = _scalar(name, fields["kind"], "kind")
     if kind not in KINDS:
-        raise KnowledgeError(name, _line(fields["kind"]), f"kind '{kind}' must be one of: {', '.join(KINDS)}")
+        raise KnowledgeError(name, node_line(fields["kind"]), f"kind '{kind}' must be one of: {', '.join(KINDS)}")
     return Entry(
         id=entry_id,
         owner=owner,
@@ -173,13 +180,13 @@ def _entry(name: str, node: yaml.Node) -> Entry:
         answer=" ".join(_scalar(name, fields["answer"], "answer").split()),
         source=_scalar(name, fields["source"], "source"),
         file=name,
-        line=_line(node),
+        line=node_line(node),
     )
 
 
 def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise KnowledgeError(name, _line(node), "'phrases' must be a non-empty list")
+        raise KnowledgeError(name, node_line(node), "'phrases' must be a non-empty list")
     return tuple(_scalar(name, item, "phrase").lower() for item in node.value)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz
 
-from .knowledge import KnowledgeBase, KnowledgeError, shipped_dir
+from .knowledge import KnowledgeBase, KnowledgeError, compose_file, node_line, shipped_dir
 from .normalize import stem, words
 from .vocabulary import STOP_STEMS
 
@@ -72,51 +72,41 @@ def load_quiz(kb: KnowledgeBase, path: Path | None = None) -> Quiz:
     """Load and validate quiz.yaml; errors name file, line and reason like the knowledge base's."""
     path = path or shipped_dir() / "quiz.yaml"
     name = str(path)
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(name, 0, f"cannot read quiz: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise KnowledgeError(name, mark.line + 1 if mark else 0, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    root = compose_file(path)
     top = _mapping(name, root, {"questions", "results"}, "the quiz")
     questions = tuple(_question(name, node) for node in _sequence(name, top["questions"], "questions"))
     if not MIN_QUESTIONS <= len(questions) <= MAX_QUESTIONS:
-        raise KnowledgeError(name, _line(top["questions"]), f"the quiz needs {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, not {len(questions)}")
+        raise KnowledgeError(name, node_line(top["questions"]), f"the quiz needs {MIN_QUESTIONS} to {MAX_QUESTIONS} questions, not {len(questions)}")
     _unique(name, [(q.id, node) for q, node in zip(questions, top["questions"].value)], "question id")
     results = _mapping(name, top["results"], set(ROLES), "results")
     outcomes = {role: _outcome(name, results[role], kb) for role in ROLES}
     return Quiz(questions, outcomes)
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
 def _mapping(name: str, node: Any, keys: set[str], what: str, optional: set[str] = frozenset()) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
-        raise KnowledgeError(name, _line(node) if node else 0, f"{what} must be a mapping")
+        raise KnowledgeError(name, node_line(node) if node else 0, f"{what} must be a mapping")
     found: dict[str, yaml.Node] = {}
     for key_node, value in node.value:
         key = str(key_node.value)
         if key not in keys | optional:
-            raise KnowledgeError(name, _line(key_node), f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(keys | optional))})")
+            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' in {what} (allowed: {', '.join(sorted(keys | optional))})")
         found[key] = value
     missing = keys - found.keys()
     if missing:
-        raise KnowledgeError(name, _line(node), f"{what} is missing {', '.join(sorted(missing))}")
+        raise KnowledgeError(name, node_line(node), f"{what} is missing {', '.join(sorted(missing))}")
     return found
 
 
 def _sequence(name: str, node: yaml.Node, what: str) -> list[yaml.Node]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise KnowledgeError(name, _line(node), f"'{what}' must be a non-empty list")
+        raise KnowledgeError(name, node_line(node), f"'{what}' must be a non-empty list")
     return node.value
 
 
 def _text(name: str, node: yaml.Node, what: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-        raise KnowledgeError(name, _line(node), f"'{what}' must be a non-empty text")
+        raise KnowledgeError(name, node_line(node), f"'{what}' must be a non-empty text")
     return " ".join(str(node.value).split())
 
 
@@ -126,7 +116,7 @@ def _weight(name: str, node: yaml.Node, what: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= 10:
-        raise KnowledgeError(name, _line(node), f"'{what}' must be a number from 0 to 10")
+        raise KnowledgeError(name, node_line(node), f"'{what}' must be a number from 0 to 10")
     return value
 
 
@@ -134,7 +124,7 @@ def _unique(name: str, items: list[tuple[str, yaml.Node]], what: str) -> None:
     seen: set[str] = set()
     for key, node in items:
         if key in seen:
-            raise KnowledgeError(name, _line(node), f"duplicate {what} '{key}'")
+            raise KnowledgeError(name, node_line(node), f"duplicate {what} '{key}'")
         seen.add(key)
 
 
@@ -142,19 +132,19 @@ def _question(name: str, node: yaml.Node) -> Question:
     fields = _mapping(name, node, {"id", "text", "options"}, "a question")
     option_nodes = _sequence(name, fields["options"], "options")
     if not 2 <= len(option_nodes) <= 5:
-        raise KnowledgeError(name, _line(fields["options"]), "a question needs 2 to 5 options")
+        raise KnowledgeError(name, node_line(fields["options"]), "a question needs 2 to 5 options")
     options = []
     for option_node in option_nodes:
         o = _mapping(name, option_node, {"id", "label", "product", "project", "because"}, "an option")
         option_id = _text(name, o["id"], "id").lower()
         if not re.fullmatch(r"[a-z0-9-]{1,20}", option_id):
-            raise KnowledgeError(name, _line(o["id"]), "option ids are short lowercase words (a, b, c ...)")
+            raise KnowledgeError(name, node_line(o["id"]), "option ids are short lowercase words (a, b, c ...)")
         options.append(Option(option_id, _text(name, o["label"], "label"), _weight(name, o["product"], "product"),
                               _weight(name, o["project"], "project"), _text(name, o["because"], "because")))
     _unique(name, [(o.id, n) for o, n in zip(options, option_nodes)], "option id")
     question_id = _text(name, fields["id"], "id")
     if not re.fullmatch(r"[a-z0-9-]{1,40}", question_id):
-        raise KnowledgeError(name, _line(fields["id"]), "question ids are lowercase words with dashes")
+        raise KnowledgeError(name, node_line(fields["id"]), "question ids are lowercase words with dashes")
     return Question(question_id, _text(name, fields["text"], "text"), tuple(options))
 
 
@@ -164,7 +154,7 @@ def _outcome(name: str, node: yaml.Node, kb: KnowledgeBase) -> Outcome:
     certs = tuple(_text(name, n, "certification") for n in _sequence(name, f["certifications"], "certifications"))
     for ref, ref_node in [(career, f["career"])] + list(zip(certs, f["certifications"].value)):
         if ref not in kb.by_id:
-            raise KnowledgeError(name, _line(ref_node), f"'{ref}' is not an entry id in the knowledge base")
+            raise KnowledgeError(name, node_line(ref_node), f"'{ref}' is not an entry id in the knowledge base")
     return Outcome(_text(name, f["title"], "title"), _text(name, f["summary"], "summary"), career, certs,
                    _text(name, f["first_step"], "first_step"))
 
