@@ -29,11 +29,11 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.commands import Command
-from bot.conversation import Conversation
-from bot.messages import Message, Reply
-from bot.normalize import defang
-from bot.triage import open_text
+from ..bot.commands import Command
+from ..bot.conversation import Conversation
+from ..bot.messages import Message, Reply
+from ..bot.normalize import defang
+from ..bot.triage import open_text
 
 from .settings import SettingsError, load_env_file, optional, require
 

@@ -54,9 +54,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.commands import Command, parse
-from bot.conversation import HELP_TEXT, Conversation
-from bot.messages import Message, Reply
+from ..bot.commands import Command, parse
+from ..bot.conversation import HELP_TEXT, Conversation
+from ..bot.messages import Message, Reply
 
 from .settings import SettingsError, load_env_file, optional, require
 from .slack_blocks import (ACTION_PREFIX, CHOICES_BLOCK, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK, SlackMessage,

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.advisor import ROLE_NAMES
-from bot.messages import Choice, Reply
-from bot.normalize import defang
+from ..bot.advisor import ROLE_NAMES
+from ..bot.messages import Choice, Reply
+from ..bot.normalize import defang
 
 ACTION_PREFIX = "rolecall:"
 """Every button's action_id starts with this, so one listener takes them all."""

@@ -280,8 +280,8 @@ def all_phrases(kb) -> list[str]:
 
 def load_advisor_with_retry(wait_s: float = 60.0, step_s: float = 3.0):
     """`Advisor.load()`, retried for up to `wait_s` while the YAML is mid-edit (a KnowledgeError)."""
-    from bot.advisor import Advisor
-    from bot.knowledge import KnowledgeError
+    from rolecall.bot.advisor import Advisor
+    from rolecall.bot.knowledge import KnowledgeError
 
     deadline = time.monotonic() + wait_s
     while True:

@@ -25,9 +25,9 @@ from pathlib import Path
 from _common import (clear_bot_caches, environment, emit_json, goal, question_mix, all_phrases, load_advisor_with_retry, rolecall_executable,
                      summarize_ns, summarize_s, timed_cli_run)
 
-from bot import normalize
-from bot.advisor import Advisor
-from bot.knowledge import KnowledgeError
+from rolecall.bot import normalize
+from rolecall.bot.advisor import Advisor
+from rolecall.bot.knowledge import KnowledgeError
 
 P99_GOAL_US = 1000.0
 BATCH_GOAL_QPS = 3000.0

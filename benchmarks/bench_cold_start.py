@@ -38,9 +38,9 @@ GOAL_S = 0.4
 _PHASES_SCRIPT = r"""
 import json, time
 t0 = time.perf_counter()
-import bot.cli
-from bot import knowledge
-from bot.advisor import Advisor
+import rolecall.bot.cli
+from rolecall.bot import knowledge
+from rolecall.bot.advisor import Advisor
 t1 = time.perf_counter()
 cached = Advisor.load()  # what the CLI does: the index from the on-disk cache when it is current
 t2 = time.perf_counter()
@@ -116,8 +116,8 @@ def import_times(exe: str, runs: int, env: dict, top: int = 10) -> dict:
 
 def warm_breakdown(repeats: int) -> dict:
     """In this (warm) process: knowledge.load() = YAML parse + check_consistency, and the index build."""
-    from bot import knowledge
-    from bot.matcher import Matcher
+    from rolecall.bot import knowledge
+    from rolecall.bot.matcher import Matcher
 
     def timed(fn):
         runs = []

@@ -31,11 +31,11 @@ from collections import Counter, defaultdict
 from _common import (clear_bot_caches, OFF_TOPIC, OWNERSHIP_TEMPLATES, environment, emit_json, goal, long_question,
                      ownership_question, summarize_ns, typo_phrase)
 
-from bot import normalize
-from bot.advisor import Advisor
-from bot.knowledge import KINDS, Entry, KnowledgeBase, check_consistency
-from bot.matcher import Matcher, phrase_key
-from bot.vocabulary import STOPWORDS
+from rolecall.bot import normalize
+from rolecall.bot.advisor import Advisor
+from rolecall.bot.knowledge import KINDS, Entry, KnowledgeBase, check_consistency
+from rolecall.bot.matcher import Matcher, phrase_key
+from rolecall.bot.vocabulary import STOPWORDS
 
 P99_GOAL_US = 10_000.0
 

@@ -79,7 +79,7 @@ class KnowledgeBase:
 
 def shipped_dir() -> Path:
     """Where the installed package keeps its YAML files."""
-    return Path(str(resources.files("knowledge")))
+    return Path(str(resources.files("rolecall.knowledge")))
 
 
 def load(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> KnowledgeBase:

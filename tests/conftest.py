@@ -9,7 +9,7 @@ from typing import Callable
 
 import pytest
 
-from bot.advisor import Advisor
+from rolecall.bot.advisor import Advisor
 from rolecall_support import RedisServer, assert_cannot_ping, run_cli, write_kb
 
 

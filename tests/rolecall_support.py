@@ -52,7 +52,7 @@ def run_cli(*args: str, input: bytes | str | None = None, timeout: float = CLI_T
         if isinstance(input, str):
             input = input.encode("utf-8")
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "rolecall", *args],
             input=input if input is not None else b"",
             capture_output=True,
             timeout=timeout,

@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from bot.advisor import Answer
-from bot.conversation import Conversation
-from bot.messages import Message
+from rolecall.bot.advisor import Answer
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
 
 VERDICT_OPENINGS = {"product": "Product manager", "project": "Project manager", "both": "Both roles"}
 

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from bot import knowledge
-from bot.knowledge import KnowledgeError
+from rolecall.bot import knowledge
+from rolecall.bot.knowledge import KnowledgeError
 
 GOOD = """\
 - id: alpha-report

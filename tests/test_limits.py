@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.normalize import MAX_INPUT_CHARS
-from bot.store import SQLiteStore
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.normalize import MAX_INPUT_CHARS
+from rolecall.bot.store import SQLiteStore
 
 
 def test_rate_limit_answers_once_politely_then_stays_silent(advisor, tmp_path):

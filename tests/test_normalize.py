@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from bot.normalize import clean, defang, stem, words
+from rolecall.bot.normalize import clean, defang, stem, words
 
 QUESTION = "who owns the roadmap"
 EXPECTED = ["who", "owns", "the", "roadmap"]

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.store import SQLiteStore
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.store import SQLiteStore
 
 from rolecall_support import run_cli
 

@@ -7,10 +7,10 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.matcher import MAX_WORDS_READ
-from bot.normalize import clean, defang, words
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.matcher import MAX_WORDS_READ
+from rolecall.bot.normalize import clean, defang, words
 
 VERDICTS = {"product", "project", "both", "unknown"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.quiz import load_quiz, read_answer
-from bot.store import MemoryStore, SQLiteStore
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.quiz import load_quiz, read_answer
+from rolecall.bot.store import MemoryStore, SQLiteStore
 
 PRODUCT_ANSWERS = ["b", "b", "b", "a", "a", "b", "a", "a", "b", "b"]
 """For the shipped quiz: the option of each question that leans fully towards product."""

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.conversation import STORE_DOWN, Conversation
-from bot.messages import Message
-from bot.store import SQLiteStore, StoreError, open_store
+from rolecall.bot.conversation import STORE_DOWN, Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.store import SQLiteStore, StoreError, open_store
 
 from rolecall_support import RedisServer
 from test_quiz import PRODUCT_ANSWERS

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.store import SQLiteStore, StoreError, open_store
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.store import SQLiteStore, StoreError, open_store
 
 from rolecall_support import run_cli
 from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS

@@ -6,10 +6,10 @@ import json
 import time
 from pathlib import Path
 
-from bot.advisor import Advisor
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.reload import KnowledgeWatcher
+from rolecall.bot.advisor import Advisor
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.reload import KnowledgeWatcher
 
 from rolecall_support import run_cli
 

@@ -14,9 +14,9 @@ import pytest
 import pytest_asyncio
 import yarl
 
-from adapters.discord_bot import RolecallBot
-from bot.conversation import Conversation
-from bot.store import SQLiteStore
+from rolecall.adapters.discord_bot import RolecallBot
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.store import SQLiteStore
 from fake_discord import TOKEN, WAIT, FakeDiscord
 
 
@@ -40,7 +40,7 @@ def bot_log():
     dynamic item callbacks and Client.on_error, so this is what surfaces them.
     """
     handler = _Collect()
-    loggers = [logging.getLogger(n) for n in ("adapters", "discord", "asyncio", "bot")]
+    loggers = [logging.getLogger(n) for n in ("rolecall", "discord", "asyncio")]
     for lg in loggers:
         lg.addHandler(handler)
     yield handler.records

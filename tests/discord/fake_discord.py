@@ -564,7 +564,7 @@ async def run_rolecall(*args: str, env: dict[str, str] | None = None, timeout: f
         environment["XDG_DATA_HOME"] = data_home
         environment.update(env or {})
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", *args, cwd=REPO_ROOT, env=environment,
+            sys.executable, "-m", "rolecall", *args, cwd=REPO_ROOT, env=environment,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             out, err = await asyncio.wait_for(process.communicate(), timeout)

@@ -69,7 +69,7 @@ async def test_serve_runs_the_bot_until_interrupted(fake, tmp_path):
     env.update(DISCORD_TOKEN=TOKEN, DISCORD_MESSAGE_CONTENT="1", ROLECALL_DISCORD_API_BASE=fake.api_base,
                ROLECALL_DISCORD_GATEWAY=fake.gateway_url, XDG_DATA_HOME=str(tmp_path))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *SERVE, cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+        sys.executable, "-m", "rolecall", *SERVE, cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await eventually(lambda: fake.identifies, timeout=30, what="the bot to IDENTIFY")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.discord_bot import COLOURS
-from bot.conversation import HELP_TEXT
+from rolecall.adapters.discord_bot import COLOURS
+from rolecall.bot.conversation import HELP_TEXT
 
 from fake_discord import BOT_USER, OTHER_USER_ID, TOKEN, button_ids, click, slash
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.messages import Reply
+from rolecall.bot.messages import Reply
 from fake_discord import BOT_ID, CHANNEL_ID, button_ids, click, eventually, mention_of_bot, message_create, slash
 
 pytestmark = pytest.mark.asyncio
@@ -27,7 +27,7 @@ async def mention(fake, text: str = "who owns the roadmap?", *, count: int) -> N
 
 
 def adapter_warnings(records) -> list[str]:
-    return [r.getMessage() for r in records if r.name == "adapters.discord_bot" and r.levelno == logging.WARNING]
+    return [r.getMessage() for r in records if r.name == "rolecall.adapters.discord_bot" and r.levelno == logging.WARNING]
 
 
 @pytest.mark.parametrize("status, code, words", [(403, 50001, "forbidden"), (404, 10062, "not found"),

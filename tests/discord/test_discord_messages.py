@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from adapters.discord_bot import COLOURS
-from bot.conversation import Conversation
-from bot.messages import Message
-from bot.store import MemoryStore
+from rolecall.adapters.discord_bot import COLOURS
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.messages import Message
+from rolecall.bot.store import MemoryStore
 from fake_discord import (BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, OTHER_BOT_ID, USER_ID, button_ids, click, mention_of_bot,
                           message_create)
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from adapters.discord_bot import COLOURS, POLL_COLOUR
-from bot.conversation import Conversation
-from bot.store import SQLiteStore
+from rolecall.adapters.discord_bot import COLOURS, POLL_COLOUR
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.store import SQLiteStore
 from fake_discord import (BOT_ID, CHANNEL_ID, OTHER_USER_ID, USER_ID, FakeDiscord, button_ids, click, mention_of_bot,
                           message_create, slash)
 

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from adapters.discord_bot import TRIAGE_INPUT_ID, TRIAGE_MODAL_ID
-from bot.triage import MAX_CHAT_ROWS, triage_text
+from rolecall.adapters.discord_bot import TRIAGE_INPUT_ID, TRIAGE_MODAL_ID
+from rolecall.bot.triage import MAX_CHAT_ROWS, triage_text
 from fake_discord import CHANNEL_ID, OTHER_USER_ID, FakeDiscord, modal_submit, slash
 
 pytestmark = pytest.mark.asyncio

@@ -10,8 +10,8 @@ import os
 import pytest
 import pytest_asyncio
 
-from bot.conversation import Conversation
-from bot.store import MemoryStore
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.store import MemoryStore
 from mock_slack_api import MockSlack, serve_app
 
 

@@ -375,7 +375,7 @@ async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator["SlackS
 
     For tests that need their own Conversation (a rate limit, a store that is down) or two app instances in turn
     (a restart between votes); the `slack` fixture is the common case of this."""
-    from adapters.slack import create_app, create_web_app, drain
+    from rolecall.adapters.slack import create_app, create_web_app, drain
 
     app = create_app(conversation, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, base_url=mock.api_url)
     runner = web.AppRunner(create_web_app(app, conversation))

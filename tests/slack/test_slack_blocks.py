@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from adapters.slack_blocks import escape, home_view, render, triage_message
-from bot.messages import Choice, Reply
+from rolecall.adapters.slack_blocks import escape, home_view, render, triage_message
+from rolecall.bot.messages import Choice, Reply
 from mock_slack_api import block_text, tally_of
 
 

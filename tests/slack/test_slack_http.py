@@ -239,7 +239,7 @@ async def test_a_rate_limited_response_url_is_retried_once(slack, mock_slack):
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel"])
 async def test_a_missing_channel_is_logged_and_the_app_keeps_answering(slack, mock_slack, caplog, error):
-    caplog.set_level(logging.WARNING, logger="adapters.slack")
+    caplog.set_level(logging.WARNING, logger="rolecall.adapters.slack")
     mock_slack.fail("chat.postMessage", error)
     await slack.mention("who owns the release plan?", channel="CGONE")
     await mock_slack.wait_for("chat.postMessage")
@@ -250,7 +250,7 @@ async def test_a_missing_channel_is_logged_and_the_app_keeps_answering(slack, mo
 
 
 async def test_network_errors_are_logged_and_the_app_keeps_answering(slack, mock_slack, caplog):
-    caplog.set_level(logging.ERROR, logger="adapters.slack")
+    caplog.set_level(logging.ERROR, logger="rolecall.adapters.slack")
     mock_slack.fail("chat.postMessage", "disconnect", times=5)  # more than the SDK's own connection retry
     await slack.mention("who owns the release plan?")
     await mock_slack.wait_until(lambda: "network error" in caplog.text, "the network error to be logged")

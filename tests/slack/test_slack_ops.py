@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-import adapters.slack as slack_adapter
-from bot.conversation import Conversation
-from bot.logs import JsonFormatter
-from bot.redis_store import RedisStore
-from bot.store import MemoryStore
+import rolecall.adapters.slack as slack_adapter
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.logs import JsonFormatter
+from rolecall.bot.redis_store import RedisStore
+from rolecall.bot.store import MemoryStore
 from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, header_of, serve_app
 
 pytestmark = pytest.mark.asyncio
@@ -126,7 +126,7 @@ async def test_no_message_text_at_info_and_never_a_token(slack, mock_slack, capl
     mock_slack.fail("chat.postMessage", "invalid_auth")
     await slack.mention(f"{secret_words} and the roadmap?")
     await mock_slack.wait_until(lambda: "invalid_auth" in caplog.text, "the failure to be logged")
-    assert any(r.name == "bot.conversation" for r in caplog.records), "the core's one line per message is there"
+    assert any(r.name == "rolecall.bot.conversation" for r in caplog.records), "the core's one line per message is there"
     formatter = JsonFormatter()
     logged = "\n".join(formatter.format(r) for r in caplog.records) + caplog.text
     for secret in (secret_words, "zanzibar", BOT_TOKEN, SIGNING_SECRET, "legacy-verification-token"):
@@ -143,7 +143,7 @@ async def test_debug_logging_keeps_the_slack_libraries_payload_dumps_off(advisor
         slack_adapter.create_app(Conversation(advisor), token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
         for name in ("slack_sdk.web.async_client", "slack_bolt.AsyncApp", "slack_bolt.rolecall"):
             assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
-        assert logging.getLogger("bot.conversation").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("rolecall.bot.conversation").isEnabledFor(logging.DEBUG)
     finally:
         root.setLevel(saved[0])
         for name, level in saved[1].items():

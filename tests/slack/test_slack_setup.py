@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 import yaml
 
-from adapters.settings import SettingsError
-from adapters.slack import SlackSettings
+from rolecall.adapters.settings import SettingsError
+from rolecall.adapters.slack import SlackSettings
 from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, SlackSender, header_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ async def test_serve_slack_in_http_mode_answers_health_checks_and_signed_events(
     env.update({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": mock_slack.api_url, "XDG_DATA_HOME": str(tmp_path)})
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "slack", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "rolecall", "serve", "slack", "--host", "127.0.0.1", "--port", str(port),
         "--env-file", str(tmp_path / "none.env"), cwd=REPO_ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

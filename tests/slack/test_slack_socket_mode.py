@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from adapters.slack import SlackSettings, run
+from rolecall.adapters.slack import SlackSettings, run
 from mock_slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM, header_of
 
 pytestmark = pytest.mark.asyncio
@@ -70,7 +70,7 @@ async def test_socket_mode_acks_envelopes_and_answers_through_the_web_api(conver
 
 
 async def test_a_rejected_app_token_stops_start_up_with_a_clear_error(conversation, mock_slack, socket_settings):
-    from adapters.settings import SettingsError
+    from rolecall.adapters.settings import SettingsError
 
     mock_slack.fail("apps.connections.open", "invalid_auth")
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):

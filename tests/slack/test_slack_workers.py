@@ -35,7 +35,7 @@ FORM = "application/x-www-form-urlencoded"
 def rolecall() -> list[str]:
     """The installed `rolecall` console script of this interpreter's environment (or the module, if missing)."""
     script = Path(sys.executable).with_name("rolecall")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rolecall"]
 
 
 class Worker:

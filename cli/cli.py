@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .advisor import Advisor
-from .knowledge import KnowledgeError
+from .bot.advisor import Advisor
+from .bot.knowledge import KnowledgeError
 
 MAX_BATCH_LINE_BYTES = 1_000_000
 """A batch line longer than this is read in full but only its start is considered."""
@@ -193,8 +193,8 @@ def _read_lines(source: str) -> Iterator[str]:
 
 
 def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
-    from .conversation import Conversation
-    from .store import open_store
+    from .bot.conversation import Conversation
+    from .bot.store import open_store
 
     try:
         store = open_store(args.store, ttl=args.session_ttl)
@@ -204,20 +204,20 @@ def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from .terminal import run_chat
+    from .adapters.terminal import run_chat
 
     return run_chat(_conversation(args), as_json=args.json, user=args.user)
 
 
 def _cmd_triage(args: argparse.Namespace) -> int:
-    from .triage import run_triage
+    from .bot.triage import run_triage
 
     return run_triage(_advisor(args), source=args.file, column=args.column,
                       output="json" if args.json else "csv" if args.csv else "table")
 
 
 def _cmd_debate(args: argparse.Namespace) -> int:
-    from .messages import Message
+    from .bot.messages import Message
 
     reply = _conversation(args).handle(Message(text="debate: " + " ".join(args.task), user=args.user))
     print(json.dumps(reply.as_json(), ensure_ascii=False) if args.json else reply.text)
@@ -225,19 +225,19 @@ def _cmd_debate(args: argparse.Namespace) -> int:
 
 
 def _cmd_quiz(args: argparse.Namespace) -> int:
-    from .terminal import run_quiz
+    from .adapters.terminal import run_quiz
 
     return run_quiz(_conversation(args), user=args.user)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .reload import KnowledgeWatcher
+    from .bot.reload import KnowledgeWatcher
 
     if args.platform == "slack":
-        from adapters.slack import serve
+        from .adapters.slack import serve
     else:
-        from adapters.discord_bot import serve
-    from .logs import configure
+        from .adapters.discord_bot import serve
+    from .bot.logs import configure
 
     configure(os.environ.get("ROLECALL_LOG_LEVEL", "INFO"))
     conversation = _conversation(args, rate_limit=args.rate_limit)
@@ -246,13 +246,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_discord_sync(args: argparse.Namespace) -> int:
-    from adapters.discord_bot import sync_commands
+    from .adapters.discord_bot import sync_commands
 
     return sync_commands(args)
 
 
 def _cmd_kb_check(args: argparse.Namespace) -> int:
-    from . import knowledge
+    from .bot import knowledge
 
     kb = knowledge.load([Path(d) for d in args.knowledge])
     summary = kb.summary()
@@ -264,8 +264,8 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
 
 
 def _feedback(args: argparse.Namespace):
-    from .feedback import Feedback
-    from .store import open_store
+    from .bot.feedback import Feedback
+    from .bot.store import open_store
 
     return Feedback(open_store(args.store))
 
@@ -302,7 +302,7 @@ def _cmd_kb_feedback(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, format_report, load_questions
+    from .bot.evaluation import evaluate, format_report, load_questions
 
     report = evaluate(_advisor(args), load_questions(Path(args.file)))
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else format_report(report))

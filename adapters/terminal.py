@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .conversation import Conversation
-from .messages import Message, Reply
+from ..bot.conversation import Conversation
+from ..bot.messages import Message, Reply
 
 _BYE = {"quit", "exit", "bye", ":q", "/quit", "/exit"}
 _BANNER = "Rolecall: ask who owns what between product and project managers. Type help, or quit to leave."
