@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
+from ..bot import buttons
 from ..bot.conversation import Conversation
+from ..bot.intents import Feedback, QuizStart
 from ..bot.messages import Message, Reply
 
 _BYE = {"quit", "exit", "bye", ":q", "/quit", "/exit"}
@@ -33,7 +35,7 @@ def run_chat(conversation: Conversation, *, as_json: bool, user: str) -> int:
 
 def run_quiz(conversation: Conversation, *, user: str) -> int:
     """Start the quiz and keep asking until there is a result or the person stops."""
-    reply = conversation.handle(Message(choice="quiz:start", user=user))
+    reply = conversation.handle(Message(user=user), QuizStart())
     print(render(reply))
     while reply.quiz is not None and reply.quiz.get("result") is None:
         try:
@@ -43,8 +45,6 @@ def run_quiz(conversation: Conversation, *, user: str) -> int:
             return 0
         reply = conversation.handle(Message(text=text, user=user))
         print(render(reply))
-        if reply.quiz is None and "stopped" in reply.text:
-            return 0
     return 0
 
 
@@ -72,6 +72,6 @@ def _line_editing() -> None:
 def render(reply: Reply) -> str:
     """Plain text for a person at a terminal (quiz options are already listed in the text)."""
     text = reply.text
-    if any(c.id.startswith("feedback:") for c in reply.choices):
+    if any(isinstance(buttons.parse(c.id), Feedback) for c in reply.choices):
         text += "\n(Was this right? Type 👍 or 👎, or +1 / -1.)"
     return text + "\n"

@@ -149,7 +149,7 @@ class _Discard(io.TextIOBase):
 
 def in_process(path: Path) -> dict:
     """`run_triage` in this process: reading, asking and JSON-encoding, without start-up."""
-    from rolecall.bot.triage import run_triage
+    from rolecall.triage_command import run_triage
 
     advisor = load_advisor_with_retry()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from . import knowledge, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Candidate, Matcher, names_both_roles
 from .normalize import defang, words
+from .parts import Reading, Verdict
+from .plain_text import verdict_text
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
 
 ANSWER_THRESHOLD = 0.50
@@ -28,7 +30,6 @@ LOW_CONFIDENCE = 0.65
 """Answers below this confidence count as gaps in the knowledge too."""
 """A runner-up with another owner this close is worth mentioning."""
 
-ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both": "Both roles", "unknown": "Not something I know"}
 _ARITHMETIC = re.compile(
     r"\d\s*(?:[-+*/x×÷^%]|times|plus|minus|divided by|percent|squared|to the power)\s*(?:of\s*)?(?:an?\s+)?\d"
     r"|\b(?:sum|product|average|mean|total|square root|factorial) of\s+(?:the\s+)?(?:\d|all\b)"
@@ -40,27 +41,39 @@ _ARITHMETIC = re.compile(
 
 @dataclass(frozen=True)
 class Answer:
-    """One verdict, shaped exactly as `ask --json` prints it."""
+    """One verdict as a reply part, and what the core keeps beside it (the nearest topic, whether it is a gap)."""
 
-    verdict: str
-    confidence: float
-    topic: str | None
-    text: str
+    part: Verdict
     nearest: str | None = None
     """The closest topic even when the verdict is unknown, for the gaps report."""
     gap: bool = False
     """A real question the knowledge base answered badly or not at all (not small talk or sums)."""
-    reason: str | None = None
-    topic_label: str | None = None
-    source: str | None = None
 
-    def as_json(self) -> dict:
+    @property
+    def verdict(self) -> str:
+        return self.part.owner
+
+    @property
+    def confidence(self) -> float:
+        return self.part.confidence
+
+    @property
+    def topic(self) -> str | None:
+        return self.part.topic
+
+    @property
+    def text(self) -> str:
+        return defang(verdict_text(self.part))
+
+    def as_json(self) -> dict[str, Any]:
         """ask --json's contract, exactly."""
         return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text}
 
-    def details(self) -> dict:
-        """The contract's fields plus the parts renderers lay out separately (reason, topic label, source)."""
-        return {**self.as_json(), "reason": self.reason, "topic_label": self.topic_label, "source": self.source}
+
+def _note(owner: str, confidence: float, text: str, *, closest: tuple[str, ...] = (), nearest: str | None = None,
+          gap: bool = False) -> Answer:
+    """An answer without a topic: small talk, a role listing, or "not something I know" with the closest topics."""
+    return Answer(Verdict(owner, confidence, text, closest=closest), nearest=nearest, gap=gap)
 
 
 class Advisor:
@@ -82,37 +95,36 @@ class Advisor:
         """Answer one question; never raises on any text."""
         tokens = words(question)
         if not tokens:
-            return Answer("unknown", 1.0, None, EMPTY_TEXT)
+            return _note("unknown", 1.0, EMPTY_TEXT)
         if all(t in GREETINGS for t in tokens):
-            return Answer("unknown", 1.0, None, GREETING_TEXT)
+            return _note("unknown", 1.0, GREETING_TEXT)
         if _mostly_non_latin(question):
-            return Answer("unknown", 0.9, None, NOT_ENGLISH_TEXT)
+            return _note("unknown", 0.9, NOT_ENGLISH_TEXT)
         if _ARITHMETIC.search(question[:300]):  # sums are short; a long message is not one
-            return Answer("unknown", 0.95, None, OFF_TOPIC_TEXT + " " + self._closest_text([]))
+            return _note("unknown", 0.95, OFF_TOPIC_TEXT, closest=self._closest([]))
         listing = roles.listing(self.kb, tokens)
         if listing:
-            return Answer(listing.verdict, 0.9, None, defang(listing.text))
+            return _note(listing.verdict, 0.9, listing.text)
         _, found = self.matcher.candidates(question, tokens=tokens)
         if found and found[0].score >= _threshold(tokens):
             return self._verdict(found)
-        return Answer("unknown", _unknown_confidence(found), None, OFF_TOPIC_TEXT + " " + self._closest_text(found),
-                      nearest=found[0].entry.id if found else None, gap=True)
+        return _note("unknown", _unknown_confidence(found), OFF_TOPIC_TEXT, closest=self._closest(found),
+                     nearest=found[0].entry.id if found else None, gap=True)
 
     def _verdict(self, found: list[Candidate]) -> Answer:
         best = found[0]
         entry = best.entry
-        text = f"{ROLE_NAMES[entry.owner]}. {entry.answer}\nTopic: {topic_label(entry)} · Source: {source_label(entry.source)}"
         rival = next((c for c in found[1:] if c.entry.owner != entry.owner), None)
+        close_call = None
         if rival and best.score - rival.score < CLOSE_CALL_MARGIN:
-            text += (f"\nClose call: it could also be read as {topic_label(rival.entry)}, "
-                     f"which is {ROLE_NAMES[rival.entry.owner].lower()} work.")
+            close_call = Reading(topic_label(rival.entry), rival.entry.owner)
         confidence = calibrate(best.score)
-        return Answer(entry.owner, confidence, entry.id, defang(text), nearest=entry.id, gap=confidence < LOW_CONFIDENCE,
-                      reason=entry.answer, topic_label=topic_label(entry), source=source_label(entry.source))
+        part = Verdict(entry.owner, confidence, entry.answer, topic=entry.id, topic_label=topic_label(entry),
+                       source=source_label(entry.source), close_call=close_call)
+        return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
 
-    def _closest_text(self, found: list[Candidate]) -> str:
-        names = [topic_label(c.entry) for c in found[:3]] or [topic_label(e) for e in roles.examples(self.kb)]
-        return "The closest topics I know are: " + ", ".join(names) + "."
+    def _closest(self, found: list[Candidate]) -> tuple[str, ...]:
+        return tuple(topic_label(c.entry) for c in found[:3]) or tuple(topic_label(e) for e in roles.examples(self.kb))
 
 
 def _mostly_non_latin(text: str) -> bool:

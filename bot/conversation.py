@@ -1,63 +1,64 @@
 """The one entry point every front end calls: `Conversation.handle(message) -> Reply`.
 
-It decides what a message is (help, a question, a quiz step, a button click)
-and keeps the front ends free of domain logic.
+Each message is parsed once into an intent (`intents`, `buttons`, `commands`)
+and dispatched on the intent's type; the front ends hold no domain logic and
+reach the core only through this class's public methods.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import replace
-from typing import Callable
+from typing import Any, Callable
 
+from . import buttons
 from .advisor import Advisor
-from .commands import Command
-from .messages import Message, Reply
-from .normalize import defang, words
-from .feedback import Feedback
+from .commands import help_lines
+from .feedback import Feedback as FeedbackStore
+from .intents import (Ask, DebateStart, Feedback, Help, Intent, QuizAnswer, QuizControl, QuizStart, Reveal, ShowResult,
+                      StaleButton, Triage, Vote, parse_text)
+from .keys import LAST_ANSWER, POLL
+from .messages import Choice, Message, Reply
 from .metrics import Metrics
-from .normalize import MAX_INPUT_CHARS
-from .ratelimit import RateLimiter
-from .ratelimit import Verdict as RateVerdict
-from .messages import Choice
+from .normalize import MAX_INPUT_CHARS, words
+from .parts import Notice, PollCard, QuizQuestion, QuizResult
 from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
-from .store import CorruptValue, MemoryStore, Store, StoreError, session_key
+from .ratelimit import RateLimiter
+from .ratelimit import Verdict as RateVerdict
+from .sqlite_store import MemoryStore
+from .store import CorruptValue, Store, StoreError, Value
+from .triage import triage_pasted
 
 log = logging.getLogger(__name__)
 
-HELP_TEXT = """I settle "is this product or project work?" debates between product managers and project managers.
-Ask me things like:
-  • who owns the roadmap?
-  • is the burndown chart product or project work?
-  • CPI is at 0.87, whose problem is that?
-  • what skills does a project manager need?
-  • what's the difference between a product manager and a project manager?
-I answer with a verdict (product, project, both, or not something I know), the reason, and where it comes from.
-Say quiz to find out which role fits you, and my result to see your last result."""
-
-_HELP = {("help",), ("commands",), ("what", "can", "you", "do"), ("how", "do", "i", "use", "you"), ("usage",), ("menu",)}
-_MY_RESULT = {("my", "result"), ("my", "results"), ("show", "my", "result"), ("quiz", "result"), ("last", "result"), ("what", "was", "my", "result")}
-_START_QUIZ = re.compile(
-    r"\b(?:quiz|fits? me|suits? me|right (?:role )?for me|am i (?:more )?(?:of )?(?:an? )?(?:product|project)|"
-    r"should i (?:be|become) (?:an? )?(?:product|project)|which role (?:should i|would i|is for me)|career quiz)\b"
-)
-_CHOICE_ID = re.compile(r"^(?:quiz|poll|feedback):[\w-]+(?::[\w-]+)*$")
-_DEBATE = re.compile(r"^\s*(?:/rolecall\s+)?debate\s*[:\-]?\s+(.+)$", re.IGNORECASE | re.DOTALL)
-_VOTE = re.compile(r"^\s*vote\s+(?:(?P<id>[0-9a-f]{8})\s+)?(?P<option>product|project|both)\s*[.!]?\s*$", re.IGNORECASE)
-_REVEAL = re.compile(r"^\s*reveal(?:\s+(?P<id>[0-9a-f]{8}))?\s*[.!]?\s*$", re.IGNORECASE)
-_THUMBS = {"👍": True, "+1": True, ":+1:": True, ":thumbsup:": True, "👎": False, "-1": False, ":-1:": False,
-           ":thumbsdown:": False}
-_QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
+HELP_TEXT = "\n".join([
+    'I settle "is this product or project work?" debates between product managers and project managers.',
+    "Ask me things like:",
+    "  • who owns the roadmap?",
+    "  • is the burndown chart product or project work?",
+    "  • CPI is at 0.87, whose problem is that?",
+    "  • what skills does a project manager need?",
+    "  • what's the difference between a product manager and a project manager?",
+    "I answer with a verdict (product, project, both, or not something I know), the reason, and where it comes from.",
+    "Say quiz to find out which role fits you, and my result to see your last result.",
+    "Say debate: <task> to start a team poll; vote product, vote project or vote both, and reveal to see my answer.",
+    "After an answer, 👍 or 👎 tells me whether it was right.",
+    "In Slack and Discord:",
+    *help_lines(),
+])
 STORE_DOWN = "I can't save your progress right now, try again in a moment."
 RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to start again."
+POLL_RESET_NOTE = "That poll's saved state couldn't be read, so I've cleared it. Start a new one with debate: <task>."
+NOT_YOUR_CARD = "This card belongs to someone else's quiz. Start your own with /rolecall quiz, or message me directly."
+SORRY = "Sorry, something went wrong on my side. Please try again."
+_QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
 
 
 class Conversation:
-    """Routes messages to the advisor and the quiz; state lives only in the store."""
+    """Routes messages to the advisor, the quiz, debate polls and feedback; state lives only in the store."""
 
     def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None,
                  *, poll_duration: float | None = None, rate_limit: int | None = None):
@@ -67,7 +68,7 @@ class Conversation:
         self.metrics = Metrics()
         self.quizzes = QuizSessions(quiz or load_quiz(advisor.kb), advisor.kb, store, metrics=self.metrics)
         self.polls = Polls(advisor, store) if poll_duration is None else Polls(advisor, store, poll_duration)
-        self.feedback = Feedback(store)
+        self.feedback = FeedbackStore(store)
         self.store = store
         self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
 
@@ -77,19 +78,179 @@ class Conversation:
         self.quizzes.kb = advisor.kb
         self.polls.advisor = advisor
 
-    def handle(self, message: Message) -> Reply:
-        """Answer one message or button click; never raises for any input.
+    # -- the door ----------------------------------------------------------------------
 
-        An empty reply text means "send nothing" (a flood past the rate limit).
+    def handle(self, message: Message, intent: Intent | None = None) -> Reply:
+        """Answer one message, button click or slash command; never raises for any input.
+
+        Front ends that already know the intent (a slash subcommand, see `commands`) pass it;
+        otherwise it is parsed from the click's button id or the typed text. A reply with
+        no parts means "send nothing" (a flood past the rate limit).
         """
-        return self._serve(message, lambda: self._route(message))
+        return self._serve(message, lambda: self._dispatch(message, intent or self._parse(message)))
 
-    def run(self, command: Command, message: Message) -> Reply:
-        """A /rolecall subcommand from Slack or Discord, answered exactly as chat would answer it."""
-        return self._serve(message, lambda: self._command(command, message))
+    # -- what front ends may ask besides ----------------------------------------------------
+
+    def poll_card(self, poll_id: str) -> Reply | None:
+        """A poll's card as it stands now (revealed if its time is up); None if it is gone or unreadable."""
+        try:
+            return self.polls.show(poll_id)
+        except (StoreError, CorruptValue) as exc:
+            log.warning("could not read poll %s: %s", poll_id, type(exc).__name__)
+            return None
+
+    def reveal_delay(self, reply: Reply) -> float | None:
+        """Seconds until the open poll shown by `reply` reveals itself, for a front end's timer; None if none."""
+        return self.polls.reveal_delay(reply)
+
+    @staticmethod
+    def card_owner(reply: Reply, user: str) -> str | None:
+        """Whose clicks a card takes: a quiz card belongs to the person taking the quiz; other cards to anyone."""
+        return user if reply.first(QuizQuestion) is not None else None
+
+    def store_ok(self) -> bool:
+        """Whether the store answers (for /healthz); never raises."""
+        try:
+            return bool(self.store.ping())
+        except Exception:  # a health check must answer, whatever the store raises
+            return False
+
+    # -- parsing and dispatch --------------------------------------------------------------
+
+    @staticmethod
+    def _parse(message: Message) -> Intent:
+        if message.choice:
+            return buttons.parse(message.choice)
+        typed = message.text.strip()
+        if buttons.looks_typed(typed):  # a button id typed by a script driving `chat --json`
+            return buttons.parse(typed)
+        return parse_text(message.text)
+
+    def _dispatch(self, message: Message, intent: Intent) -> Reply:
+        if message.choice and message.card_owner and message.card_owner != message.user:
+            return Reply.note(NOT_YOUR_CARD, private=True)  # a channel's quiz card must not move someone else's quiz
+        handler = self._handlers().get(type(intent))
+        if handler is None:  # Ask, QuizStart and QuizControl depend on whether a quiz is running
+            return self._with_quiz_state(message, intent)
+        return handler(message, intent)
+
+    def _handlers(self) -> dict[type, Callable[[Message, Any], Reply]]:
+        return {
+            Help: lambda m, i: Reply.note(HELP_TEXT),
+            ShowResult: lambda m, i: self.quizzes.last_result(m),
+            QuizAnswer: self._quiz_answer,
+            DebateStart: lambda m, i: self.polls.start(m, i.task),
+            Vote: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.vote(m, poll, i.option)),
+            Reveal: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.reveal(m, poll)),
+            Triage: self._triage,
+            Feedback: self._feedback,
+            StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
+        }
+
+    def _with_quiz_state(self, message: Message, intent: Ask | QuizStart | QuizControl) -> Reply:
+        if isinstance(intent, QuizStart) and not intent.text:
+            return self.quizzes.start(message)  # a button or /rolecall quiz: (re)start, whatever was saved
+        if isinstance(intent, Ask) and intent.standalone:
+            return self._ask(message, intent.text)
+        try:
+            state = self.quizzes.state(message)
+        except CorruptValue:
+            self.quizzes.reset(message)
+            return Reply.note(RESET_NOTE)
+        except StoreError:
+            return self._ask_without_store(message)
+        if state is None:
+            plain = intent.outside if isinstance(intent, QuizControl) else intent
+            if isinstance(plain, QuizStart):
+                return self.quizzes.start(message)
+            return self._ask(message, plain.text)
+        return self._quiz_turn(message, state, intent)
+
+    def _ask_without_store(self, message: Message) -> Reply:
+        """The store is down: no state to consult, but questions need none."""
+        answer = self.advisor.ask(message.text)
+        if answer.verdict == "unknown":
+            raise StoreError("no store to tell whether a quiz is running")
+        return Reply(parts=(answer.part,))
+
+    # -- the quiz ------------------------------------------------------------------------------
+
+    def _quiz_answer(self, message: Message, intent: QuizAnswer) -> Reply:
+        try:
+            return self.quizzes.answer(message, intent.question, intent.option)
+        except CorruptValue:
+            self.quizzes.reset(message)
+            return Reply.note(RESET_NOTE)
+
+    def _quiz_turn(self, message: Message, state: Value, intent: Ask | QuizStart | QuizControl) -> Reply:
+        if isinstance(intent, QuizControl):
+            return self.quizzes.control(message, intent.action)
+        tokens = tuple(words(message.text))
+        if isinstance(intent, QuizStart) and len(tokens) <= 3:
+            return self.quizzes.reask(state, intro="You're in the middle of the quiz (say restart to begin again).")
+        if _looks_like_question(message.text, tokens):
+            answer = self.advisor.ask(message.text)
+            if answer.verdict != "unknown":
+                pending = self.quizzes.reask(state, intro="Back to the quiz:")
+                return replace(pending, parts=(answer.part, *pending.parts))
+        reply = self.quizzes.answer_text(message, state, message.text)
+        if reply:
+            return reply
+        return self.quizzes.reask(state, intro="I couldn't tell which option you meant, so here is the question again:")
+
+    # -- polls, triage, feedback -------------------------------------------------------------
+
+    def _on_poll(self, message: Message, poll_id: str | None, act: Callable[[str], Reply]) -> Reply:
+        poll_id = poll_id or self.polls.current(message)
+        if not poll_id:
+            return Reply.note("There's no debate running here; start one with debate: <task>.", private=True)
+        try:
+            return act(poll_id)
+        except CorruptValue:
+            self.store.delete(POLL.key(poll_id))
+            return Reply.note(POLL_RESET_NOTE, private=True)
+
+    def _triage(self, message: Message, intent: Triage) -> Reply:
+        if not intent.text.strip():
+            return Reply.note("Paste your backlog, one task per line (or a CSV with a title column), and I'll classify "
+                              "every item.", private=True)
+        return Reply(parts=(triage_pasted(self.advisor, intent.text),), private=True)
+
+    def _feedback(self, message: Message, intent: Feedback) -> Reply:
+        topic = intent.topic
+        if topic is None:
+            last = self.store.get(LAST_ANSWER.of(message))
+            if not last:
+                return Reply.note("Thanks! Ask me something first, then tell me whether the answer was right.",
+                                  private=True)
+            topic = str(last["topic"])
+        if topic not in self.advisor.kb.by_id:
+            return Reply.note("That answer is no longer in my knowledge, but thanks all the same.", private=True)
+        self.feedback.vote(message, topic, intent.up)
+        label = self.advisor.kb.by_id[topic].phrases[0]
+        note = "was right" if intent.up else "was wrong; the team can see this in rolecall kb feedback"
+        return Reply.note(f"Thanks! Noted that my answer on {label} {note}.", private=True)
+
+    def _ask(self, message: Message, text: str) -> Reply:
+        """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
+        answer = self.advisor.ask(text)
+        choices: tuple[Choice, ...] = ()
+        if answer.topic:
+            choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
+                       Choice(buttons.feedback(answer.topic, False), "👎"))
+        try:
+            if answer.gap:
+                self.feedback.record_gap(text, answer.nearest)
+            if answer.topic:
+                self.store.put(LAST_ANSWER.of(message), {"topic": answer.topic}, ttl=LAST_ANSWER.ttl)
+        except StoreError as exc:  # bookkeeping only: the answer matters more
+            log.warning("could not record answer feedback state: %s", exc)
+        return Reply(parts=(answer.part,), choices=choices)
+
+    # -- what every message goes through ------------------------------------------------------
 
     def _serve(self, message: Message, respond: Callable[[], Reply]) -> Reply:
-        """What every message goes through: the rate limit, error containment, metrics, logs, ping safety."""
+        """The rate limit, error containment, metrics and logs."""
         started = time.perf_counter()
         self.metrics.inc("rolecall_messages_total", platform=message.platform)
         limited = self._rate_limited(message)
@@ -100,19 +261,20 @@ class Conversation:
         except StoreError as exc:
             log.warning("store unavailable: %s", exc)
             self.metrics.inc("rolecall_errors_total", kind="store")
-            reply = Reply(text=STORE_DOWN, private=True)
+            reply = Reply.note(STORE_DOWN, private=True)
         except Exception:  # a bug must cost one answer, never the bot
             log.exception("error handling a message")
             self.metrics.inc("rolecall_errors_total", kind="internal")
-            reply = Reply(text="Sorry, something went wrong on my side. Please try again.", private=True)
+            reply = Reply.note(SORRY, private=True)
         if reply.verdict:
             self.metrics.inc("rolecall_answers_total", verdict=reply.verdict)
         if len(message.text) > MAX_INPUT_CHARS:
-            reply = replace(reply, text=f"(That was long, so I only read the first {MAX_INPUT_CHARS:,} characters.)\n{reply.text}")
+            long = Notice(f"(That was long, so I only read the first {MAX_INPUT_CHARS:,} characters.)")
+            reply = replace(reply, parts=(long, *reply.parts))
         elapsed = time.perf_counter() - started
         self.metrics.observe(elapsed)
         _log_event(message, reply, elapsed)
-        return _safe(reply)
+        return reply
 
     def _rate_limited(self, message: Message) -> Reply | None:
         if self.limiter is None:
@@ -122,150 +284,17 @@ class Conversation:
             return None
         self.metrics.inc("rolecall_rate_limited_total")
         if verdict is RateVerdict.JUST_EXCEEDED:
-            return Reply(text=f"You're sending messages faster than I can answer well (more than {self.limiter.limit} a "
-                              "minute). Give me a minute and ask again.", private=True)
-        return Reply(text="", private=True)
-
-    def _command(self, command: Command, message: Message) -> Reply:
-        if command.name in ("who", "ask"):
-            return self._ask(message, command.argument)
-        if command.name == "quiz":
-            return self._route(replace(message, text="", choice="quiz:start"))
-        if command.name == "result":
-            return self._route(replace(message, text="my result", choice=None))
-        if command.name == "debate":
-            return self._route(replace(message, text=f"debate: {command.argument}", choice=None))
-        if command.name == "triage":
-            if not command.argument.strip():
-                return Reply(text="Paste your backlog, one task per line (or a CSV with a title column), and I'll "
-                                  "classify every item.", private=True)
-            from .triage import triage_text
-
-            return Reply(text=triage_text(self.advisor, command.argument), private=True)
-        return Reply(text=HELP_TEXT)
-
-    def _route(self, message: Message) -> Reply:
-        if not message.choice and _CHOICE_ID.match(message.text.strip()):
-            message = replace(message, choice=message.text.strip(), text="")  # a button id typed by a script
-        if message.choice:
-            return self._button(message)
-        debate = _DEBATE.match(message.text)
-        if debate:
-            return self.polls.start(message, debate.group(1))
-        poll_reply = self._poll_text(message)
-        if poll_reply:
-            return poll_reply
-        thumbs = _THUMBS.get(message.text.strip().lower())
-        if thumbs is not None:
-            return self._thumbs(message, thumbs)
-        tokens = tuple(words(message.text))
-        if tokens in _HELP:
-            return Reply(text=HELP_TEXT)
-        if tokens in _MY_RESULT:
-            return self.quizzes.last_result(message)
-        try:
-            state = self.quizzes.state(message)
-        except CorruptValue:
-            self.quizzes.reset(message)
-            return Reply(text=RESET_NOTE)
-        except StoreError:
-            answer = self.advisor.ask(message.text)  # no state to consult, but questions need none
-            if answer.verdict == "unknown":
-                raise
-            return Reply(text=answer.text, verdict=answer.verdict, answer=answer.details())
-        if state is None:
-            if _START_QUIZ.search(" ".join(tokens)):
-                return self.quizzes.start(message)
-            return self._ask(message, message.text)
-        return self._quiz_turn(message, state, tokens)
-
-    def _poll_text(self, message: Message) -> Reply | None:
-        """'vote product', 'vote <id> both', 'reveal', 'reveal <id>' typed in chat."""
-        found = _VOTE.match(message.text) or _REVEAL.match(message.text)
-        if not found:
-            return None
-        poll_id = found.group("id") or self.polls.current(message)
-        if not poll_id:
-            return Reply(text="There's no debate running here; start one with debate: <task>.", private=True)
-        if found.re is _VOTE:
-            return self.polls.vote(message, poll_id, found.group("option").lower())
-        return self.polls.reveal(message, poll_id)
-
-    def _button(self, message: Message) -> Reply:
-        parts = message.choice.split(":")
-        if parts[0] == "help":
-            return Reply(text=HELP_TEXT)
-        if parts[0] == "feedback" and len(parts) == 3 and parts[2] in ("up", "down"):
-            return self._record_vote(message, parts[1], parts[2] == "up")
-        if parts[0] == "poll" and len(parts) == 3:
-            if parts[2] == "reveal":
-                return self.polls.reveal(message, parts[1])
-            return self.polls.vote(message, parts[1], parts[2])
-        if parts == ["quiz", "start"]:
-            return self.quizzes.start(message)
-        if parts[0] == "quiz" and len(parts) == 3:
-            try:
-                return self.quizzes.answer(message, parts[1], parts[2])
-            except CorruptValue:
-                self.quizzes.reset(message)
-                return Reply(text=RESET_NOTE)
-        return Reply(text="That button isn't one I know any more. Say help to see what I can do.")
-
-    def _quiz_turn(self, message: Message, state: dict, tokens: tuple[str, ...]) -> Reply:
-        command = self.quizzes.command(message, tokens)
-        if command:
-            return self.quizzes.control(message, command)
-        if tokens and _START_QUIZ.search(" ".join(tokens)) and len(tokens) <= 3:
-            return self.quizzes.reask(state, intro="You're in the middle of the quiz (say restart to begin again).")
-        if _looks_like_question(message.text, tokens):
-            answer = self.advisor.ask(message.text)
-            if answer.verdict != "unknown":
-                return self._with_reminder(answer, state)
-        reply = self.quizzes.answer_text(message, state, message.text)
-        if reply:
-            return reply
-        return self.quizzes.reask(state, intro="I couldn't tell which option you meant, so here is the question again:")
-
-    def _with_reminder(self, answer, state: dict) -> Reply:
-        pending = self.quizzes.reask(state, intro="Back to the quiz:")
-        return Reply(text=f"{answer.text}\n\n{pending.text}", verdict=answer.verdict, choices=pending.choices,
-                     quiz=pending.quiz, answer=answer.details())
-
-    def _ask(self, message: Message, text: str) -> Reply:
-        """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
-        answer = self.advisor.ask(text)
-        choices: tuple[Choice, ...] = ()
-        if answer.topic:
-            choices = (Choice(f"feedback:{answer.topic}:up", "👍"), Choice(f"feedback:{answer.topic}:down", "👎"))
-        try:
-            if answer.gap:
-                self.feedback.record_gap(text, answer.nearest)
-            if answer.topic:
-                self.store.put(_last_answer_key(message), {"topic": answer.topic})
-        except StoreError as exc:  # bookkeeping only: the answer matters more
-            log.warning("could not record answer feedback state: %s", exc)
-        return Reply(text=answer.text, verdict=answer.verdict, answer=answer.details(), choices=choices)
-
-    def _thumbs(self, message: Message, up: bool) -> Reply:
-        last = self.store.get(_last_answer_key(message))
-        if not last:
-            return Reply(text="Thanks! Ask me something first, then tell me whether the answer was right.", private=True)
-        return self._record_vote(message, last["topic"], up)
-
-    def _record_vote(self, message: Message, topic: str, up: bool) -> Reply:
-        if topic not in self.advisor.kb.by_id:
-            return Reply(text="That answer is no longer in my knowledge, but thanks all the same.", private=True)
-        self.feedback.vote(message, topic, up)
-        label = self.advisor.kb.by_id[topic].phrases[0]
-        note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
-        return Reply(text=f"Thanks! Noted that my answer on {label} {note}.", private=True)
+            return Reply.note(f"You're sending messages faster than I can answer well (more than {self.limiter.limit} "
+                              "a minute). Give me a minute and ask again.", private=True)
+        return Reply(private=True)
 
 
 def _log_event(message: Message, reply: Reply, elapsed: float) -> None:
     """One structured line per message; the text only at debug level (it may be private)."""
     if not log.isEnabledFor(logging.INFO):
         return
-    kind = "quiz" if reply.quiz else "poll" if reply.poll else "answer" if reply.verdict else "other"
+    quiz = reply.first(QuizQuestion) or reply.first(QuizResult)
+    kind = "quiz" if quiz else "poll" if reply.first(PollCard) else "answer" if reply.verdict else "other"
     fields = {"event": "message", "platform": message.platform, "kind": kind, "verdict": reply.verdict,
               "button": bool(message.choice), "ms": round(elapsed * 1000, 2)}
     if log.isEnabledFor(logging.DEBUG):
@@ -273,17 +302,5 @@ def _log_event(message: Message, reply: Reply, elapsed: float) -> None:
     log.info("handled", extra={"fields": fields})
 
 
-def _last_answer_key(message: Message) -> str:
-    return session_key("last-answer", message.platform, message.workspace, message.channel, message.user)
-
-
 def _looks_like_question(text: str, tokens: tuple[str, ...]) -> bool:
     return bool(tokens) and (text.rstrip().endswith("?") or tokens[0] in _QUESTION_OPENERS)
-
-
-def _safe(reply: Reply) -> Reply:
-    """Whatever went into a reply, it cannot ping a channel."""
-    text = defang(reply.text)
-    if text == reply.text:
-        return reply
-    return replace(reply, text=text)

@@ -15,9 +15,9 @@ from rapidfuzz import fuzz
 
 from .messages import Message
 from .normalize import words
-from .store import Store, session_key
+from .keys import FEEDBACK, GAP
+from .store import Store, Value
 
-RETENTION = 365 * 24 * 3600
 MAX_GAP_CHARS = 200
 SIMILAR = 75
 """rapidfuzz token-set similarity at which two gap questions are grouped as one."""
@@ -54,39 +54,36 @@ class Feedback:
         if not text:
             return
 
-        def change(gap):
+        def change(gap: Value | None) -> tuple[Value, None]:
             gap = gap or {"text": text, "count": 0}
             gap["count"] += 1
             gap["nearest"] = nearest
             gap["last"] = time.time()
-            return gap
+            return gap, None
 
-        self.store.update(session_key("gap", text), change, ttl=RETENTION)
+        self.store.update(GAP.key(text), change, ttl=GAP.ttl)
 
     def vote(self, message: Message, topic: str, up: bool) -> bool:
         """Count one vote per person and topic (a new vote replaces the old); True when it changed anything."""
         voter = hashlib.sha256(f"{topic}|{message.platform}|{message.workspace}|{message.user}".encode()).hexdigest()[:16]
-        changed = {}
 
-        def change(record):
+        def change(record: Value | None) -> tuple[Value, bool]:
             record = record or {"up": 0, "down": 0, "voters": {}}
             previous = record["voters"].get(voter)
             now = "up" if up else "down"
-            changed["value"] = previous != now
             if previous:
                 record[previous] -= 1
             record[now] += 1
             record["voters"][voter] = now
-            return record
+            return record, previous != now
 
-        self.store.update(session_key("feedback", topic), change, ttl=RETENTION)
-        return changed["value"]
+        return self.store.update(FEEDBACK.key(topic), change, ttl=FEEDBACK.ttl).outcome
 
     # -- reports ---------------------------------------------------------------
 
     def gaps(self) -> list[GapGroup]:
         """Unanswered questions grouped by similarity, most asked first."""
-        items = [g for g in (self.store.get(k) for k in self.store.keys(session_key("gap", ""))) if g]
+        items = [g for g in (self.store.get(k) for k in self.store.keys(GAP.prefix)) if g]
         items.sort(key=lambda g: (-g["count"], g["text"]))
         groups: list[dict] = []
         for item in items:
@@ -102,7 +99,7 @@ class Feedback:
 
     def topics(self) -> list[TopicFeedback]:
         """Topics with votes, the largest share of 👎 first."""
-        prefix = session_key("feedback", "")
+        prefix = FEEDBACK.prefix
         found = []
         for key in self.store.keys(prefix):
             record = self.store.get(key)

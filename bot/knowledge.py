@@ -16,6 +16,8 @@ from typing import Iterable
 
 import yaml
 
+from .normalize import phrase_key
+
 try:  # the C loader is several times faster; fall back where libyaml is missing
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -192,7 +194,6 @@ def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
 
 def check_consistency(entries: list[Entry]) -> None:
     """Rules that span entries: unique ids, and no phrase claimed by two owners."""
-    from .matcher import phrase_key  # the matcher decides when two phrases are "the same"
 
     ids: dict[str, Entry] = {}
     phrase_owner: dict[str, tuple[str, Entry]] = {}

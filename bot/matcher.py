@@ -49,11 +49,6 @@ SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
 
 
-def phrase_key(phrase: str) -> str:
-    """The identity of a phrase for duplicate checks: its stemmed words, in order."""
-    return " ".join(stem(w) for w in words(phrase))
-
-
 @dataclass(frozen=True)
 class _Phrase:
     entry: int

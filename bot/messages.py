@@ -1,9 +1,16 @@
-"""The core's own message types: what adapters hand in and get back."""
+"""The core's own message types: what adapters hand in (`Message`) and get back (`Reply`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar
+
+from . import plain_text
+from .normalize import defang
+from .parts import Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, Verdict
+
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -16,30 +23,82 @@ class Message:
     channel: str = "local"
     user: str = "you"
     choice: str | None = None
-    """The id of a button the user clicked, instead of typed text."""
+    """The id of a button the user clicked (see `buttons`), instead of typed text."""
+    card_owner: str | None = None
+    """Whose card the clicked button was on, when the card belongs to one person (see `Conversation.card_owner`)."""
 
 
 @dataclass(frozen=True)
 class Choice:
+    """A button: its id (built by `buttons`) and its label."""
+
     id: str
     label: str
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What the core says back; adapters render it, the terminal prints it."""
+    """What the core says back: typed parts, the buttons that go with them, and who may see it.
 
-    text: str
-    verdict: str | None = None
+    A reply with no parts means "send nothing" (a flood past the rate limit).
+    """
+
+    parts: tuple[Part, ...] = ()
     choices: tuple[Choice, ...] = ()
-    quiz: dict[str, Any] | None = None
-    poll: dict[str, Any] | None = None
-    answer: dict[str, Any] | None = field(default=None, compare=False)
-    """The `ask --json` object plus reason, topic_label and source, when the reply is a verdict."""
-    card: dict[str, Any] | None = field(default=None, compare=False)
-    """Parts a renderer lays out on its own (a quiz question, a result title); not part of the chat contract."""
     private: bool = False
     """Meant only for the person who acted (a note about a stale button or a closed poll): adapters send it ephemerally."""
+
+    @classmethod
+    def note(cls, text: str, *, private: bool = False) -> "Reply":
+        return cls(parts=(Notice(text),), private=private)
+
+    @property
+    def silent(self) -> bool:
+        return not self.parts
+
+    @cached_property
+    def text(self) -> str:
+        """The reply as a person reads it in plain text (the one rendering, see `plain_text`); it can never ping."""
+        return defang(plain_text.render(self.parts))
+
+    def first(self, kind: type[P]) -> P | None:
+        """The first part of one type, e.g. `reply.first(Verdict)`."""
+        return next((p for p in self.parts if isinstance(p, kind)), None)
+
+    @property
+    def verdict(self) -> str | None:
+        """The answer's owner: a verdict's, or a revealed poll's when the reply shows that card to everyone."""
+        answer = self.first(Verdict)
+        if answer is not None:
+            return answer.owner
+        card = self.first(PollCard)
+        if card is not None and card.closed and card.verdict is not None and not self.private:
+            return card.verdict.owner
+        return None
+
+    @property
+    def quiz(self) -> dict[str, Any] | None:
+        """The `quiz` field of the chat contract."""
+        question = self.first(QuizQuestion)
+        if question is not None:
+            return {"step": question.step, "of": question.of, "result": None}
+        result = self.first(QuizResult)
+        if result is not None:
+            return {"step": result.of, "of": result.of,
+                    "result": {"role": result.role, "scores": dict(result.scores)}}
+        ended = self.first(QuizEnded)
+        if ended is not None:
+            return {"step": ended.of, "of": ended.of, "result": None}
+        return None
+
+    @property
+    def poll(self) -> dict[str, Any] | None:
+        """The `poll` field of the chat contract."""
+        card = self.first(PollCard)
+        if card is None:
+            return None
+        return {"id": card.id, "question": card.question, "tally": dict(card.tally), "closed": card.closed,
+                "verdict": card.verdict.owner if card.closed and card.verdict else None}
 
     def as_json(self) -> dict[str, Any]:
         """The `rolecall chat --json` contract."""

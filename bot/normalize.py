@@ -122,3 +122,8 @@ def stem(word: str) -> str:
 def is_number(word: str) -> bool:
     """Numbers ("3", "2020", "3rd", "14k") never identify a topic."""
     return bool(_DIGITS.match(word))
+
+
+def phrase_key(phrase: str) -> str:
+    """The identity of a phrase for duplicate checks: its stemmed words, in order (the matcher reads them the same way)."""
+    return " ".join(stem(w) for w in words(phrase))

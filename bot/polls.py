@@ -13,18 +13,33 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
 
-from .advisor import ROLE_NAMES, Advisor
+from . import buttons
+from .advisor import Advisor
+from .keys import POLL, POLL_CURRENT
 from .messages import Choice, Message, Reply
 from .normalize import clean, defang
-from .store import Store, session_key
+from .parts import OWNERS, Notice, PollCard, Reading, Verdict
+from .store import CorruptValue, Store, Value
 
-OPTIONS = ("product", "project", "both")
 DEFAULT_DURATION = 600.0
 """Polls reveal themselves after ten minutes unless configured otherwise."""
-POLL_TTL = 30 * 24 * 3600
 MAX_TASK_CHARS = 200
+REVEAL_GRACE = 0.5
+"""Seconds after a poll's deadline before a front end's timer reads it, so it is surely due by then."""
+
+
+class Outcome(Enum):
+    """What a vote or reveal did to a poll."""
+
+    GONE = "gone"
+    CLOSED = "closed"
+    """The poll was already closed (or closed on time just now): the vote did not count."""
+    COUNTED = "counted"
+    NOT_YOURS = "not yours"
+    """Only the poll's starter may reveal it before its time is up."""
+    SHOWN = "shown"
 
 
 def voter_id(message: Message) -> str:
@@ -41,139 +56,141 @@ class Polls:
     store: Store
     duration: float = DEFAULT_DURATION
 
-    # -- starting ------------------------------------------------------------
-
     def start(self, message: Message, task: str) -> Reply:
         task = defang(clean(task))[:MAX_TASK_CHARS].strip(" ?")
         if not task:
-            return Reply(text="Tell me what to debate, e.g. debate: the release plan", private=True)
+            return Reply.note("Tell me what to debate, e.g. debate: the release plan", private=True)
         poll_id = secrets.token_hex(4)
         poll = {
-            "v": 1, "id": poll_id, "task": task, "question": f"Is {task} product or project work?",
+            "v": 2, "id": poll_id, "task": task, "question": f"Is {task} product or project work?",
             "creator": voter_id(message), "votes": {}, "closed": False,
-            "closes_at": time.time() + self.duration, "verdict": None, "answer": None,
+            "closes_at": time.time() + self.duration, "answer": None,
         }
-        self.store.put(_key(poll_id), poll, ttl=POLL_TTL)
-        self.store.put(_current_key(message), {"id": poll_id}, ttl=POLL_TTL)
+        self.store.put(POLL.key(poll_id), poll, ttl=POLL.ttl)
+        self.store.put(POLL_CURRENT.of(message), {"id": poll_id}, ttl=POLL_CURRENT.ttl)
         return self.card(poll)
 
-    # -- voting and revealing ------------------------------------------------
-
     def vote(self, message: Message, poll_id: str, option: str) -> Reply:
-        if option not in OPTIONS:
-            return Reply(text="Vote product, project or both.", private=True)
-        outcome: dict[str, Any] = {}
+        if option not in OWNERS:
+            return Reply.note("Vote product, project or both.", private=True)
         voter = voter_id(message)
 
-        def change(poll):
+        def change(poll: Value | None) -> tuple[Value | None, Outcome]:
             if poll is None:
-                return None
+                return None, Outcome.GONE
+            self._check(poll)
             if self._due(poll):
                 self._reveal(poll)
             if poll["closed"]:
-                outcome["closed"] = True
-                return poll
-            outcome["changed"] = poll["votes"].get(voter) not in (None, option)
+                return poll, Outcome.CLOSED
             poll["votes"][voter] = option
-            return poll
+            return poll, Outcome.COUNTED
 
-        poll = self.store.update(_key(poll_id), change, ttl=POLL_TTL)
-        if poll is None:
-            return Reply(text="I can't find that poll any more; start a new one with debate: <task>.", private=True)
-        if outcome.get("closed"):
-            return Reply(text="This poll is closed, so your vote wasn't counted. Here is how it ended:",
-                         poll=_poll_json(poll), private=True)
-        return self.card(poll)
+        done = self.store.update(POLL.key(poll_id), change, ttl=POLL.ttl)
+        if done.value is None:
+            return Reply.note("I can't find that poll any more; start a new one with debate: <task>.", private=True)
+        if done.outcome is Outcome.CLOSED:
+            card = self.card(done.value)
+            return Reply(parts=(_closed_note(), *card.parts), private=True)
+        return self.card(done.value)
 
     def reveal(self, message: Message, poll_id: str) -> Reply:
-        outcome: dict[str, Any] = {}
         voter = voter_id(message)
 
-        def change(poll):
+        def change(poll: Value | None) -> tuple[Value | None, Outcome]:
             if poll is None:
-                return None
+                return None, Outcome.GONE
+            self._check(poll)
             if not poll["closed"]:
                 if voter != poll["creator"] and not self._due(poll):
-                    outcome["not_yours"] = True
-                    return poll
+                    return poll, Outcome.NOT_YOURS
                 self._reveal(poll)
-            return poll
+            return poll, Outcome.SHOWN
 
-        poll = self.store.update(_key(poll_id), change, ttl=POLL_TTL)
-        if poll is None:
-            return Reply(text="I can't find that poll any more.", private=True)
-        if outcome.get("not_yours"):
-            minutes = max(1, round((poll["closes_at"] - time.time()) / 60))
-            return Reply(text=f"Only the person who started this poll can reveal it now; it reveals itself in about {minutes} min.",
-                         private=True)
-        return self.card(poll)
+        done = self.store.update(POLL.key(poll_id), change, ttl=POLL.ttl)
+        if done.value is None:
+            return Reply.note("I can't find that poll any more.", private=True)
+        if done.outcome is Outcome.NOT_YOURS:
+            minutes = max(1, round((done.value["closes_at"] - time.time()) / 60))
+            return Reply.note(f"Only the person who started this poll can reveal it now; it reveals itself in about "
+                              f"{minutes} min.", private=True)
+        return self.card(done.value)
 
     def current(self, message: Message) -> str | None:
         """The latest poll started in this channel, for "vote product" and "reveal" typed in chat."""
-        pointer = self.store.get(_current_key(message))
+        pointer = self.store.get(POLL_CURRENT.of(message))
         return pointer.get("id") if pointer else None
 
     def show(self, poll_id: str) -> Reply | None:
-        poll = self.store.get(_key(poll_id))
+        """The poll's card as it stands (revealed first if its time is up), or None when it is gone."""
+        poll = self.store.get(POLL.key(poll_id))
         if poll is None:
             return None
+        self._check(poll)
         if self._due(poll):
-            poll = self.store.update(_key(poll_id), self._reveal_if_due, ttl=POLL_TTL) or poll
+            poll = self.store.update(POLL.key(poll_id), self._reveal_if_due, ttl=POLL.ttl).value or poll
         return self.card(poll)
 
-    def _reveal_if_due(self, poll: dict | None) -> dict | None:
+    def reveal_delay(self, reply: Reply) -> float | None:
+        """Seconds until the open poll on this card reveals itself (plus a grace), or None when there is none."""
+        card = reply.first(PollCard)
+        if card is None or card.closed or reply.private:
+            return None
+        return max(0.0, card.deadline - time.time()) + REVEAL_GRACE
+
+    def _reveal_if_due(self, poll: Value | None) -> tuple[Value | None, None]:
         if poll is not None and self._due(poll):
             self._reveal(poll)
-        return poll
+        return poll, None
 
-    def _due(self, poll: dict) -> bool:
+    @staticmethod
+    def _check(poll: Value) -> None:
+        if not isinstance(poll.get("votes"), dict) or not isinstance(poll.get("closes_at"), (int, float)):
+            raise CorruptValue("saved poll is malformed")
+
+    def _due(self, poll: Value) -> bool:
         return not poll["closed"] and time.time() >= poll["closes_at"]
 
-    def _reveal(self, poll: dict) -> None:
-        answer = self.advisor.ask(poll["task"])
+    def _reveal(self, poll: Value) -> None:
         poll["closed"] = True
-        poll["verdict"] = answer.verdict
-        poll["answer"] = answer.text
+        poll["answer"] = _verdict_json(self.advisor.ask(poll["task"]).part)
 
-    # -- the card ------------------------------------------------------------------
-
-    def card(self, poll: dict) -> Reply:
-        tally = _tally(poll)
-        votes = sum(tally.values())
-        counts = f"product {tally['product']}, project {tally['project']}, both {tally['both']}"
-        if not poll["closed"]:
-            text = (f"Debate: {poll['question']}\nVotes so far: {counts} ({votes} vote{'s' * (votes != 1)}).\n"
-                    "Vote with the buttons (or say vote product / vote project / vote both); clicking again changes "
-                    "your vote. Whoever started the poll can reveal Rolecall's answer, and it reveals itself when time is up.")
-            choices = tuple(Choice(f"poll:{poll['id']}:{o}", o.capitalize()) for o in OPTIONS)
-            choices += (Choice(f"poll:{poll['id']}:reveal", "Reveal"),)
-            return Reply(text=text, poll=_poll_json(poll), choices=choices)
-        text = f"Debate closed: {poll['question']}\nThe team voted: {counts}.\n"
-        if poll["verdict"] == "unknown":
-            text += f"Rolecall: I honestly don't know this one. {poll['answer']}"
-        else:
-            agreed = tally.get(poll["verdict"], 0)
-            text += f"Rolecall: {poll['answer']}\n{agreed} of {votes} agreed with Rolecall ({ROLE_NAMES[poll['verdict']].lower()})."
-        return Reply(text=text, verdict=poll["verdict"], poll=_poll_json(poll))
+    def card(self, poll: Value) -> Reply:
+        verdict = None
+        if poll["closed"]:
+            saved = poll.get("answer")
+            verdict = _verdict_from(saved) if isinstance(saved, dict) else self.advisor.ask(poll["task"]).part
+        card = PollCard(id=poll["id"], question=poll["question"], tally=_tally(poll), closed=poll["closed"],
+                        deadline=float(poll["closes_at"]), verdict=verdict)
+        if poll["closed"]:
+            return Reply(parts=(card,))
+        choices = tuple(Choice(buttons.poll_vote(poll["id"], o), o.capitalize()) for o in OWNERS)
+        return Reply(parts=(card,), choices=(*choices, Choice(buttons.poll_reveal(poll["id"]), "Reveal")))
 
 
-def _tally(poll: dict) -> dict[str, int]:
-    tally = dict.fromkeys(OPTIONS, 0)
+def _closed_note() -> Notice:
+    return Notice("This poll is closed, so your vote wasn't counted. Here is how it ended:")
+
+
+def _tally(poll: Value) -> dict[str, int]:
+    tally = dict.fromkeys(OWNERS, 0)
     for option in poll["votes"].values():
         if option in tally:
             tally[option] += 1
     return tally
 
 
-def _poll_json(poll: dict) -> dict[str, Any]:
-    """The `poll` field of the chat contract."""
-    return {"id": poll["id"], "question": poll["question"], "tally": _tally(poll),
-            "closed": poll["closed"], "verdict": poll["verdict"] if poll["closed"] else None}
+def _verdict_json(verdict: Verdict) -> Value:
+    """A revealed verdict as stored with the poll, so the card shows the answer given at reveal time."""
+    rival = verdict.close_call
+    return {"owner": verdict.owner, "confidence": verdict.confidence, "reason": verdict.reason, "topic": verdict.topic,
+            "topic_label": verdict.topic_label, "source": verdict.source, "closest": list(verdict.closest),
+            "close_call": {"topic_label": rival.topic_label, "owner": rival.owner} if rival else None}
 
 
-def _key(poll_id: str) -> str:
-    return session_key("poll", poll_id)
-
-
-def _current_key(message: Message) -> str:
-    return session_key("poll-current", message.platform, message.workspace, message.channel)
+def _verdict_from(saved: Value) -> Verdict:
+    rival = saved.get("close_call")
+    return Verdict(owner=str(saved["owner"]), confidence=float(saved["confidence"]), reason=str(saved["reason"]),
+                   topic=saved.get("topic"), topic_label=saved.get("topic_label"), source=saved.get("source"),
+                   closest=tuple(saved.get("closest") or ()),
+                   close_call=Reading(str(rival["topic_label"]), str(rival["owner"])) if isinstance(rival, dict) else None)

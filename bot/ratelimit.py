@@ -13,7 +13,8 @@ import time
 from enum import Enum
 
 from .messages import Message
-from .store import Store, StoreError, session_key
+from .keys import RATE
+from .store import Store, StoreError, Value
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,19 @@ class RateLimiter:
     def check(self, message: Message) -> Verdict:
         """Count this message; fails open (OK) when the store is down, since answering beats refusing."""
         slot = int(time.time() // self.window)
-        key = session_key("rate", message.platform, message.workspace, message.user, str(slot))
-        seen: dict = {}
+        key = RATE.of(message, str(slot))
 
-        def change(value):
+        def change(value: Value | None) -> tuple[Value, Verdict]:
             value = value or {"n": 0, "told": False}
             value["n"] += 1
-            seen["n"], seen["told"] = value["n"], value["told"]
-            if value["n"] > self.limit:
-                value["told"] = True
-            return value
+            if value["n"] <= self.limit:
+                return value, Verdict.OK
+            verdict = Verdict.STILL_EXCEEDED if value["told"] else Verdict.JUST_EXCEEDED
+            value["told"] = True
+            return value, verdict
 
         try:
-            self.store.update(key, change, ttl=self.window * 2)
+            return self.store.update(key, change, ttl=self.window * 2).outcome
         except StoreError as exc:
             log.warning("rate limiter store unavailable, letting the message through: %s", exc)
             return Verdict.OK
-        if seen["n"] <= self.limit:
-            return Verdict.OK
-        return Verdict.STILL_EXCEEDED if seen["told"] else Verdict.JUST_EXCEEDED

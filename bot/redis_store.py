@@ -9,14 +9,12 @@ reconnects by itself on the next call once Redis is back.
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Callable
 
 import redis
 from redis.exceptions import RedisError, WatchError
 
-from .store import DEFAULT_TTL, StoreError, Value, _decode
+from .store import DEFAULT_TTL, Change, StoreError, T, Updated, Value, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +40,11 @@ class RedisStore:
             raw = self.client.get(NAMESPACE + key)
         except RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
-        return None if raw is None else _decode(raw)
+        return None if raw is None else decode(raw)
 
     def put(self, key: str, value: Value, *, ttl: float | None = None) -> None:
         try:
-            self.client.set(NAMESPACE + key, json.dumps(value, separators=(",", ":")), px=self._ms(ttl))
+            self.client.set(NAMESPACE + key, encode(value), px=self._ms(ttl))
         except RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
 
@@ -56,7 +54,7 @@ class RedisStore:
         except RedisError as exc:
             raise StoreError(f"redis: {exc}") from exc
 
-    def update(self, key: str, change: Callable[[Value | None], Value | None], *, ttl: float | None = None) -> Value | None:
+    def update(self, key: str, change: Change[T], *, ttl: float | None = None) -> Updated[T]:
         full = NAMESPACE + key
         try:
             with self.client.pipeline() as pipe:
@@ -64,14 +62,14 @@ class RedisStore:
                     try:
                         pipe.watch(full)
                         raw = pipe.get(full)
-                        new = change(None if raw is None else _decode(raw))
+                        new, outcome = change(None if raw is None else decode(raw))
                         pipe.multi()
                         if new is None:
                             pipe.delete(full)
                         else:
-                            pipe.set(full, json.dumps(new, separators=(",", ":")), px=self._ms(ttl))
+                            pipe.set(full, encode(new), px=self._ms(ttl))
                         pipe.execute()
-                        return new
+                        return Updated(new, outcome)
                     except WatchError:
                         continue  # someone else changed it first: read again and re-apply
                     finally:

@@ -1,13 +1,14 @@
-"""Backlog triage: a product / project / both / unknown verdict for every task in a file.
+"""Backlog triage: a product / project / both / unknown verdict for every task of a backlog, as rows.
 
-`rolecall triage FILE` reads a CSV export (Jira, Linear, GitHub, a spreadsheet), a
-Markdown task list or a plain list, one task per line, and asks the advisor about
-each task, exactly as `rolecall ask` would. Backlogs come from tools and people we
-do not control, so the reader is built for bad input: bytes are decoded leniently,
-rows that cannot be classified are reported on stderr with their line number and
-skipped, and nothing about a row can stop the run. Files can be large, so input is
-streamed line by line and every output is written as it is produced: memory stays
-flat however many rows there are.
+A backlog is a CSV export (Jira, Linear, GitHub, a spreadsheet), a Markdown task
+list or a plain list, one task per line; each task is asked of the advisor
+exactly as `rolecall ask` would. Backlogs come from tools and people we do not
+control, so the reader is built for bad input: bytes are decoded leniently, rows
+that cannot be classified come back as skips with their line number and reason,
+and nothing about a row can stop the run. Rows are produced lazily, so a front
+end that streams them (the CLI) keeps memory flat however many there are.
+Opening files and writing tables belong to the front ends (`rolecall triage`,
+the Slack modal, the Discord attachment).
 """
 
 from __future__ import annotations
@@ -15,35 +16,27 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
-import os
 import re
-import sys
-import unicodedata
 from collections import Counter, deque
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
+from typing import BinaryIO, Iterable, Iterator, TextIO
 
 from .advisor import Advisor, Answer
 from .normalize import clean, defang, words
+from .parts import TriageRow, TriageSkip, TriageTable
+from .plain_text import fit
 
 KNOWN_COLUMNS = ("title", "summary", "task", "name", "description", "subject", "issue")
 """Column names that hold the task text, in order of preference (what common trackers export)."""
 DELIMITERS = (",", "\t", ";", "|")
 """Tried in this order on the first line: comma CSV, tab-separated, European `;` exports, Markdown tables."""
-VERDICTS = ("product", "project", "both", "unknown")
 MAX_LINE_CHARS = 1_000_000
 """A longer line is skipped unread past this point, so one runaway line cannot exhaust memory."""
-TASK_WIDTH = 60
-"""Display columns of the task in the table; longer tasks end in an ellipsis."""
-ADDED_COLUMNS = ("verdict", "confidence", "topic")
-"""What `--csv` appends to every input row."""
 
 _HEADING = re.compile(r"#{1,6}(?:\s|$)")
 _RULE = re.compile(r"([-*_])(?:\s*\1){2,}$")
 _FENCE = re.compile(r"(?:```|~~~)")
 _BULLET = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s+|$)(?:\[[ xX]\](?:\s+|$))?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class TriageError(Exception):
@@ -218,7 +211,7 @@ def _column_key(name: str) -> str:
 def _column_listing(line: str, limit: int = 20) -> str:
     """The first line's fields as column names, for an error message that must stay one short line."""
     best = max((next(csv.reader([line], delimiter=d), []) for d in DELIMITERS), key=len)
-    names = [_short(clean(n), 40) or "''" for n in best[:limit]]
+    names = [fit(clean(n), 40).rstrip() or "''" for n in best[:limit]]
     return (", ".join(names) + (", ..." if len(best) > limit else "")) or "(none)"
 
 
@@ -281,14 +274,10 @@ def _checked(line: int, text: str, fields: list[str]) -> Task | Skip:
     return Task(line, text, fields)
 
 
-# -- writing -----------------------------------------------------------------------------
+# -- answering ------------------------------------------------------------------------------------
 
-class Writer(Protocol):
-    """One output format: started with the input's columns, fed each answer, finished with the counts."""
-
-    def start(self, backlog: Backlog) -> None: ...
-    def row(self, task: Task, answer: Answer) -> None: ...
-    def finish(self, counts: Counter[str], skipped: int) -> None: ...
+MAX_CHAT_ROWS = 500
+"""Rows a chat triage (Slack modal, Discord modal or attachment) takes; more is a CLI job."""
 
 
 def shown(text: str) -> str:
@@ -296,202 +285,31 @@ def shown(text: str) -> str:
     return defang(clean(text))
 
 
-def display_width(text: str) -> int:
-    """Terminal columns `text` takes: wide East Asian characters take two, invisible ones none."""
-    return sum(_char_width(ch) for ch in text)
-
-
-def _char_width(ch: str) -> int:
-    if ch.isascii():
-        return 1
-    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def fit(text: str, width: int) -> str:
-    """`text` cut to `width` columns (ending in an ellipsis when cut) and padded to exactly `width`.
-
-    Only the first `width` characters are ever looked at, so a 100,000-character task costs no more than a short one.
-    """
-    if text.isascii():
-        return text.ljust(width) if len(text) <= width else (text[: width - 1].rstrip() + "…").ljust(width)
-    kept: list[str] = []
-    used = 0
-    for ch in text:
-        w = _char_width(ch)
-        if used + w > width:
-            while kept and (used > width - 1 or kept[-1].isspace()):
-                used -= _char_width(kept.pop())
-            return "".join(kept) + "…" + " " * (width - 1 - used)
-        kept.append(ch)
-        used += w
-    return "".join(kept) + " " * (width - used)
-
-
-def _short(text: str, width: int) -> str:
-    return fit(text, width).rstrip()
-
-
-class TableWriter:
-    """An aligned table for people, then the counts per verdict and the number skipped."""
-
-    def __init__(self, out: TextIO):
-        self.out = out
-
-    def start(self, backlog: Backlog) -> None:
-        self.out.write(f"{fit('TASK', TASK_WIDTH)}  {'VERDICT':<7}  {'CONF':>4}  TOPIC\n")
-
-    def row(self, task: Task, answer: Answer) -> None:
-        topic = shown(answer.topic) if answer.topic else "-"
-        self.out.write(f"{fit(shown(task.text), TASK_WIDTH)}  {answer.verdict:<7}  {answer.confidence:>4.0%}  {topic}\n")
-
-    def finish(self, counts: Counter[str], skipped: int) -> None:
-        total = sum(counts.values())
-        self.out.write(f"\n{total} task{'' if total == 1 else 's'} triaged\n")
-        for verdict in VERDICTS:
-            self.out.write(f"  {verdict:<8}{counts[verdict]:>7}\n")
-        self.out.write(f"  {'skipped':<8}{skipped:>7}\n")
-
-
-class JsonWriter:
-    """One `ask --json` object per task plus "line" and "task", flushed as it goes so pipes see rows early."""
-
-    def __init__(self, out: TextIO):
-        self.out = out
-
-    def start(self, backlog: Backlog) -> None:
-        pass
-
-    def row(self, task: Task, answer: Answer) -> None:
-        obj = answer.as_json()
-        obj["line"] = task.line
-        obj["task"] = shown(task.text)
-        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        self.out.flush()
-
-    def finish(self, counts: Counter[str], skipped: int) -> None:
-        pass
-
-
-class CsvWriter:
-    """The input rows (or a `task` column for lists) with verdict, confidence and topic appended.
-
-    Fields are echoed as given, except that control codes are dropped and mass
-    mentions defanged: the output gets pasted into chat and terminals too.
-    """
-
-    def __init__(self, out: TextIO):
-        self.out = out
-        self.writer = None
-
-    def start(self, backlog: Backlog) -> None:
-        self.writer = csv.writer(self.out, delimiter=backlog.delimiter, lineterminator="\n")
-        self.writer.writerow([_safe_field(c) for c in backlog.columns] + list(ADDED_COLUMNS))
-
-    def row(self, task: Task, answer: Answer) -> None:
-        self.writer.writerow([_safe_field(f) for f in task.fields] + [answer.verdict, answer.as_json()["confidence"], answer.topic or ""])
-
-    def finish(self, counts: Counter[str], skipped: int) -> None:
-        pass
-
-
-def _safe_field(text: str) -> str:
-    return defang(_CONTROL.sub("", text))
-
-
-WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
-
-
-# -- the command ---------------------------------------------------------------------------
-
-def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
-               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
-
-    Returns the exit code: 0 when the input could be read (bad rows are reported
-    and skipped, not failures), 2 when it cannot be opened or `column` is not in
-    the CSV header. The streams are parameters so the benchmark can run it in
-    process.
-    """
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    name = "stdin" if source == "-" else source
-    try:
-        binary = (stdin or sys.stdin.buffer) if source == "-" else open(source, "rb")
-    except OSError as exc:
-        print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
-        return 2
-    text = open_text(binary)
-    try:
-        backlog = read_backlog(Lines(text), column)
-        answers = answered(advisor, backlog.rows)
-        counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
-        out.flush()
-    except TriageError as exc:
-        print(f"rolecall triage: {name}: {exc}", file=err)
-        return 2
-    except BrokenPipeError:
-        _silence_stdout()  # the reader (head, less) has gone: stop quietly, not with a traceback at exit
-        return 0
-    except OSError as exc:  # a read error mid-file, or a full disk under the output
-        print(f"rolecall triage: {name}: {exc.strerror or exc}", file=err)
-        return 2
-    finally:
-        if source == "-":
-            text.detach()  # leave the caller's stdin open
-        else:
-            text.close()
-    if not counts and not skipped:
-        print(f"rolecall triage: no tasks found in {name}", file=err)
-    return 0
-
-
-def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backlog, writer: Writer,
-            err: TextIO) -> tuple[Counter[str], int]:
-    """Write every answer as it arrives and report every skip; keep only the counts."""
-    counts: Counter[str] = Counter()
-    skipped = 0
-    writer.start(backlog)
-    for item, answer in answers:
-        if isinstance(item, Skip):
-            skipped += 1
-            print(f"line {item.line}: skipped: {item.reason}", file=err)
-            continue
-        counts[answer.verdict] += 1
-        writer.row(item, answer)
-    writer.finish(counts, skipped)
-    return counts, skipped
-
-
-# -- answering ------------------------------------------------------------------------------------
-
 def answered(advisor: Advisor, items: Iterable[Task | Skip]) -> Iterator[tuple[Task | Skip, Answer | None]]:
     """Each item with its answer (None for a skip), in input order, one at a time so memory stays flat."""
     for item in items:
         yield item, advisor.ask(item.text) if isinstance(item, Task) else None
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot raise on the closed pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+def row(task: Task, answer: Answer) -> TriageRow:
+    return TriageRow(task.line, shown(task.text), answer.verdict, answer.confidence, answer.topic)
 
 
-MAX_CHAT_ROWS = 500
-"""Rows a chat triage (Slack modal, Discord modal or attachment) takes; more is a CLI job."""
-
-
-def triage_text(advisor: Advisor, text: str, *, max_rows: int = MAX_CHAT_ROWS) -> str:
-    """Triage a pasted backlog for a chat reply: the same table and counts as the CLI prints."""
+def triage_pasted(advisor: Advisor, text: str, *, max_rows: int = MAX_CHAT_ROWS) -> TriageTable:
+    """A backlog pasted into chat (or attached), as one table: at most `max_rows` lines are read."""
     lines = text.splitlines()
-    notice = ""
+    limit: dict[str, int] = {}
     if len(lines) > max_rows:
-        notice = f"(I triaged the first {max_rows:,} lines of {len(lines):,}; use `rolecall triage FILE` for more.)\n"
+        limit = {"read_lines": max_rows, "total_lines": len(lines)}
         lines = lines[:max_rows]
-    out, err = io.StringIO(), io.StringIO()
-    run_triage(advisor, source="-", output="table", stdin=io.BytesIO("\n".join(lines).encode("utf-8")), stdout=out, stderr=err)
-    skipped = err.getvalue().strip()
-    return notice + out.getvalue().rstrip() + (f"\n{skipped}" if skipped else "")
+    backlog = read_backlog(Lines(io.StringIO("\n".join(lines), newline="")))
+    rows: list[TriageRow] = []
+    skipped: list[TriageSkip] = []
+    counts: Counter[str] = Counter()
+    for item, answer in answered(advisor, backlog.rows):
+        if isinstance(item, Skip) or answer is None:
+            skipped.append(TriageSkip(item.line, item.reason if isinstance(item, Skip) else ""))
+        else:
+            counts[answer.verdict] += 1
+            rows.append(row(item, answer))
+    return TriageTable(tuple(rows), tuple(skipped), dict(counts), **limit)

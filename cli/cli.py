@@ -194,7 +194,7 @@ def _read_lines(source: str) -> Iterator[str]:
 
 def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
     from .bot.conversation import Conversation
-    from .bot.store import open_store
+    from .bot.store_url import open_store
 
     try:
         store = open_store(args.store, ttl=args.session_ttl)
@@ -210,16 +210,17 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_triage(args: argparse.Namespace) -> int:
-    from .bot.triage import run_triage
+    from .triage_command import run_triage
 
     return run_triage(_advisor(args), source=args.file, column=args.column,
                       output="json" if args.json else "csv" if args.csv else "table")
 
 
 def _cmd_debate(args: argparse.Namespace) -> int:
+    from .bot.intents import DebateStart
     from .bot.messages import Message
 
-    reply = _conversation(args).handle(Message(text="debate: " + " ".join(args.task), user=args.user))
+    reply = _conversation(args).handle(Message(user=args.user), DebateStart(" ".join(args.task)))
     print(json.dumps(reply.as_json(), ensure_ascii=False) if args.json else reply.text)
     return 0
 
@@ -265,7 +266,7 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
 
 def _feedback(args: argparse.Namespace):
     from .bot.feedback import Feedback
-    from .bot.store import open_store
+    from .bot.store_url import open_store
 
     return Feedback(open_store(args.store))
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from rolecall.bot.advisor import Answer
+
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 
@@ -143,7 +143,7 @@ def test_same_question_gets_the_same_answer_every_time(advisor):
 def test_answer_serialises_to_the_ask_json_contract(advisor):
     data = advisor.ask("who owns the product roadmap?").as_json()
     assert set(data) >= {"verdict", "confidence", "topic", "text"}
-    assert Answer(**{k: data[k] for k in ("verdict", "confidence", "topic", "text")}).verdict == "product"
+    assert data["verdict"] == "product" and isinstance(data["confidence"], float) and isinstance(data["text"], str)
 
 
 # -- questions about the roles themselves --------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.normalize import MAX_INPUT_CHARS
-from rolecall.bot.store import SQLiteStore
+from rolecall.bot.sqlite_store import SQLiteStore
 
 
 def test_rate_limit_answers_once_politely_then_stays_silent(advisor, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
-from rolecall.bot.store import SQLiteStore
+from rolecall.bot.sqlite_store import SQLiteStore
 
 from rolecall_support import run_cli
 

@@ -7,7 +7,7 @@ import pytest
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.quiz import load_quiz, read_answer
-from rolecall.bot.store import MemoryStore, SQLiteStore
+from rolecall.bot.sqlite_store import MemoryStore, SQLiteStore
 
 PRODUCT_ANSWERS = ["b", "b", "b", "a", "a", "b", "a", "a", "b", "b"]
 """For the shipped quiz: the option of each question that leans fully towards product."""

@@ -9,7 +9,9 @@ import pytest
 
 from rolecall.bot.conversation import STORE_DOWN, Conversation
 from rolecall.bot.messages import Message
-from rolecall.bot.store import SQLiteStore, StoreError, open_store
+from rolecall.bot.sqlite_store import SQLiteStore
+from rolecall.bot.store import StoreError
+from rolecall.bot.store_url import open_store
 
 from rolecall_support import RedisServer
 from test_quiz import PRODUCT_ANSWERS
@@ -44,7 +46,7 @@ def test_keys_lists_by_prefix_with_glob_characters_taken_literally(store):
 def test_update_is_atomic_under_contention(store):
     def bump():
         for _ in range(25):
-            store.update("n", lambda v: {"n": (v or {"n": 0})["n"] + 1})
+            store.update("n", lambda v: ({"n": (v or {"n": 0})["n"] + 1}, None))
 
     threads = [threading.Thread(target=bump) for _ in range(8)]
     for t in threads:

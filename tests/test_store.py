@@ -9,7 +9,9 @@ import pytest
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
-from rolecall.bot.store import SQLiteStore, StoreError, open_store
+from rolecall.bot.sqlite_store import SQLiteStore
+from rolecall.bot.store import StoreError
+from rolecall.bot.store_url import open_store
 
 from rolecall_support import run_cli
 from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
@@ -18,8 +20,15 @@ from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
 def test_returning_none_from_update_deletes_the_key(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
     store.put("k", {"a": 1})
-    store.update("k", lambda v: None)
+    store.update("k", lambda v: (None, None))
     assert store.get("k") is None
+
+
+def test_update_reports_what_the_change_did(tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+    done = store.update("k", lambda v: ({"a": 2}, "created" if v is None else "changed"))
+    assert (done.value, done.outcome) == ({"a": 2}, "created")
+    assert store.update("k", lambda v: (v, "changed" if v else "created")).outcome == "changed"
 
 
 def test_values_survive_reopening_the_file(tmp_path):

@@ -16,7 +16,7 @@ import yarl
 
 from rolecall.adapters.discord_bot import RolecallBot
 from rolecall.bot.conversation import Conversation
-from rolecall.bot.store import SQLiteStore
+from rolecall.bot.sqlite_store import SQLiteStore
 from fake_discord import TOKEN, WAIT, FakeDiscord
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
-from rolecall.bot.store import SQLiteStore
+from rolecall.bot.sqlite_store import SQLiteStore
 from fake_discord import (BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_USER_ID, USER_ID, FakeDiscord, button_ids,
                           click, mention_of_bot, message_create, slash)
 

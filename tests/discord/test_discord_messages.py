@@ -9,7 +9,7 @@ import pytest
 from rolecall.adapters.discord_bot import COLOURS
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
-from rolecall.bot.store import MemoryStore
+from rolecall.bot.sqlite_store import MemoryStore
 from fake_discord import (BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, OTHER_BOT_ID, USER_ID, button_ids, click, mention_of_bot,
                           message_create)
 

@@ -7,7 +7,13 @@ import codecs
 import pytest
 
 from rolecall.adapters.discord_bot import TRIAGE_INPUT_ID, TRIAGE_MODAL_ID
-from rolecall.bot.triage import MAX_CHAT_ROWS, triage_text
+from rolecall.bot.plain_text import render
+from rolecall.bot.triage import MAX_CHAT_ROWS, triage_pasted
+
+
+def triage_text(advisor, text: str) -> str:
+    """The plain-text table the core renders for a pasted backlog."""
+    return render([triage_pasted(advisor, text)])
 from fake_discord import CHANNEL_ID, OTHER_USER_ID, FakeDiscord, modal_submit, slash
 
 pytestmark = pytest.mark.asyncio

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from rolecall.bot.conversation import Conversation
-from rolecall.bot.store import MemoryStore
+from rolecall.bot.sqlite_store import MemoryStore
 from mock_slack_api import MockSlack, serve_app
 
 

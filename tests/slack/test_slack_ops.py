@@ -10,7 +10,7 @@ import rolecall.adapters.slack as slack_adapter
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.logs import JsonFormatter
 from rolecall.bot.redis_store import RedisStore
-from rolecall.bot.store import MemoryStore
+from rolecall.bot.sqlite_store import MemoryStore
 from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, header_of, serve_app
 
 pytestmark = pytest.mark.asyncio

@@ -14,7 +14,8 @@ import pytest
 
 from rolecall.adapters.slack_blocks import CHOICES_BLOCK
 from rolecall.bot.conversation import Conversation
-from rolecall.bot.store import MemoryStore, open_store
+from rolecall.bot.sqlite_store import MemoryStore
+from rolecall.bot.store_url import open_store
 from mock_slack_api import block_text, header_of, poll_buttons, serve_app, tally_of
 from rolecall_support import assert_cannot_ping
 

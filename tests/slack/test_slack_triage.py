@@ -16,7 +16,7 @@ import pytest
 
 from rolecall.adapters.slack_blocks import INPUT_LIMIT, SECTION_LIMIT, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK
 from rolecall.bot.conversation import Conversation
-from rolecall.bot.store import MemoryStore
+from rolecall.bot.sqlite_store import MemoryStore
 from mock_slack_api import block_text, serve_app, view_of
 from rolecall_support import assert_cannot_ping
 

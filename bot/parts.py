@@ -1,0 +1,146 @@
+"""The typed parts a reply is made of: what the core means, before anyone words or lays it out.
+
+Front ends lay these out in their own idiom (Block Kit, Discord embeds, terminal
+text) and never read meaning back out of prose; the one plain-text form is
+rendered from them in `plain_text`. Every field is plain data, so a renderer
+needs nothing from the core but this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Union
+
+OWNERS = ("product", "project", "both")
+"""What a task can belong to; a verdict may also be "unknown"."""
+ROLE_NAMES = {"product": "Product manager", "project": "Project manager", "both": "Both roles",
+              "unknown": "Not something I know"}
+
+
+def role_name(owner: str) -> str:
+    """The heading for a verdict: "Product manager", "Both roles" ..."""
+    return ROLE_NAMES.get(owner, owner)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The other way a close call could be read: a topic and its owner."""
+
+    topic_label: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Who owns something, how sure Rolecall is, why, and where that comes from.
+
+    A verdict with a topic is an ownership answer; one without (`topic` None)
+    is an answer about the roles themselves, a polite fixed note (greeting,
+    empty message) or "not something I know" with the `closest` topics.
+    """
+
+    owner: str
+    """product, project, both or unknown."""
+    confidence: float
+    reason: str
+    topic: str | None = None
+    topic_label: str | None = None
+    source: str | None = None
+    close_call: Reading | None = None
+    closest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A sentence or two that is not a verdict: help, a thank-you, a usage hint, a problem on our side."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    """One quiz step; its options' button ids are the reply's choices, in the same order."""
+
+    step: int
+    of: int
+    text: str
+    options: tuple[str, ...]
+    intro: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """Where the quiz came out: the role, the scores and what goes with it."""
+
+    role: str
+    """product, project or hybrid."""
+    title: str
+    scores: Mapping[str, int]
+    summary: str
+    of: int
+    because: tuple[str, ...] = ()
+    career: str | None = None
+    certifications: tuple[str, ...] = ()
+    first_step: str = ""
+
+
+@dataclass(frozen=True)
+class QuizEnded:
+    """The quiz ran out without a result (every question skipped)."""
+
+    of: int
+
+
+@dataclass(frozen=True)
+class PollCard:
+    """A debate poll as everyone sees it: counts only, never names; Rolecall's verdict once closed."""
+
+    id: str
+    question: str
+    tally: Mapping[str, int]
+    closed: bool
+    deadline: float
+    """When the poll reveals itself (seconds since the epoch)."""
+    verdict: Verdict | None = None
+    """Rolecall's answer, once the poll is closed."""
+
+    @property
+    def votes(self) -> int:
+        return sum(self.tally.values())
+
+    @property
+    def agreed(self) -> int:
+        """How many voted as Rolecall answered."""
+        return self.tally.get(self.verdict.owner, 0) if self.verdict else 0
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    line: int
+    task: str
+    """The task as safe to show: no markup, control codes or live mentions."""
+    verdict: str
+    confidence: float
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class TriageSkip:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TriageTable:
+    """A whole backlog classified: every row, what was skipped and why, the counts per verdict."""
+
+    rows: tuple[TriageRow, ...]
+    skipped: tuple[TriageSkip, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    read_lines: int | None = None
+    """Set when only the first `read_lines` of `total_lines` were read (a chat backlog has a row cap)."""
+    total_lines: int | None = None
+
+
+Part = Union[Verdict, Notice, QuizQuestion, QuizResult, QuizEnded, PollCard, TriageTable]

@@ -1,0 +1,168 @@
+"""`rolecall triage FILE`: a whole backlog file (or stdin) classified, as a table, JSON lines or CSV.
+
+The core turns the backlog into rows (`rolecall.bot.triage`); this front end
+opens the file, streams the rows out as they come (memory stays flat however
+many there are) and reports skipped rows on stderr with their line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from collections import Counter
+from typing import BinaryIO, Iterable, Protocol, TextIO
+
+from .bot import plain_text
+from .bot.advisor import Advisor, Answer
+from .bot.normalize import defang
+from .bot.triage import Backlog, Lines, Skip, Task, TriageError, answered, open_text, read_backlog, shown
+
+ADDED_COLUMNS = ("verdict", "confidence", "topic")
+"""What `--csv` appends to every input row."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Writer(Protocol):
+    """One output format: started with the input's columns, fed each answer, finished with the counts."""
+
+    def start(self, backlog: Backlog) -> None: ...
+    def row(self, task: Task, answer: Answer) -> None: ...
+    def finish(self, counts: Counter[str], skipped: int) -> None: ...
+
+
+class TableWriter:
+    """An aligned table for people, then the counts per verdict and the number skipped (the core's plain text)."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self, backlog: Backlog) -> None:
+        self.out.write(plain_text.triage_header() + "\n")
+
+    def row(self, task: Task, answer: Answer) -> None:
+        self.out.write(plain_text.triage_row_text(shown(task.text), answer.verdict, answer.confidence,
+                                                  shown(answer.topic) if answer.topic else None) + "\n")
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        self.out.write("\n" + "\n".join(plain_text.triage_counts_lines(counts, skipped)) + "\n")
+
+
+class JsonWriter:
+    """One `ask --json` object per task plus "line" and "task", flushed as it goes so pipes see rows early."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    def start(self, backlog: Backlog) -> None:
+        pass
+
+    def row(self, task: Task, answer: Answer) -> None:
+        obj = answer.as_json()
+        obj["line"] = task.line
+        obj["task"] = shown(task.text)
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        pass
+
+
+class CsvWriter:
+    """The input rows (or a `task` column for lists) with verdict, confidence and topic appended.
+
+    Fields are echoed as given, except that control codes are dropped and mass
+    mentions defanged: the output gets pasted into chat and terminals too.
+    """
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.writer = None
+
+    def start(self, backlog: Backlog) -> None:
+        self.writer = csv.writer(self.out, delimiter=backlog.delimiter, lineterminator="\n")
+        self.writer.writerow([_safe_field(c) for c in backlog.columns] + list(ADDED_COLUMNS))
+
+    def row(self, task: Task, answer: Answer) -> None:
+        self.writer.writerow([_safe_field(f) for f in task.fields] + [answer.verdict, answer.as_json()["confidence"], answer.topic or ""])
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        pass
+
+
+def _safe_field(text: str) -> str:
+    return defang(_CONTROL.sub("", text))
+
+
+WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
+
+
+# -- the command ---------------------------------------------------------------------------
+
+def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
+
+    Returns the exit code: 0 when the input could be read (bad rows are reported
+    and skipped, not failures), 2 when it cannot be opened or `column` is not in
+    the CSV header. The streams are parameters so the benchmark can run it in
+    process.
+    """
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    name = "stdin" if source == "-" else source
+    try:
+        binary = (stdin or sys.stdin.buffer) if source == "-" else open(source, "rb")
+    except OSError as exc:
+        print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
+        return 2
+    text = open_text(binary)
+    try:
+        backlog = read_backlog(Lines(text), column)
+        answers = answered(advisor, backlog.rows)
+        counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
+        out.flush()
+    except TriageError as exc:
+        print(f"rolecall triage: {name}: {exc}", file=err)
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (head, less) has gone: stop quietly, not with a traceback at exit
+        return 0
+    except OSError as exc:  # a read error mid-file, or a full disk under the output
+        print(f"rolecall triage: {name}: {exc.strerror or exc}", file=err)
+        return 2
+    finally:
+        if source == "-":
+            text.detach()  # leave the caller's stdin open
+        else:
+            text.close()
+    if not counts and not skipped:
+        print(f"rolecall triage: no tasks found in {name}", file=err)
+    return 0
+
+
+def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backlog, writer: Writer,
+            err: TextIO) -> tuple[Counter[str], int]:
+    """Write every answer as it arrives and report every skip; keep only the counts."""
+    counts: Counter[str] = Counter()
+    skipped = 0
+    writer.start(backlog)
+    for item, answer in answers:
+        if isinstance(item, Skip):
+            skipped += 1
+            print(f"line {item.line}: skipped: {item.reason}", file=err)
+            continue
+        counts[answer.verdict] += 1
+        writer.row(item, answer)
+    writer.finish(counts, skipped)
+    return counts, skipped
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
