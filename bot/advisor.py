@@ -7,9 +7,10 @@ so the same question gets the same answer everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import knowledge, roles
 from .knowledge import Entry, KnowledgeBase
@@ -84,7 +85,7 @@ class Advisor:
         self.matcher = Matcher(kb)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path] = ()) -> "Advisor":
+    def load(cls, extra_dirs: Iterable[Path] = ()) -> Advisor:
         """The shipped knowledge plus team folders, validated and indexed (reused from the cache when unchanged)."""
         from .index_cache import cached
 

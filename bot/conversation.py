@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from . import buttons
 from .advisor import Advisor
 from .commands import help_lines
 from .feedback import Feedback as FeedbackStore
-from .intents import (Ask, DebateStart, Feedback, Help, Intent, QuizAnswer, QuizControl, QuizStart, Reveal, ShowResult,
-                      StaleButton, Triage, Vote, parse_text)
+from .intents import (
+    Ask,
+    DebateStart,
+    Feedback,
+    Help,
+    Intent,
+    QuizAnswer,
+    QuizControl,
+    QuizStart,
+    Reveal,
+    ShowResult,
+    StaleButton,
+    Triage,
+    Vote,
+    parse_text,
+)
 from .keys import LAST_ANSWER, POLL
 from .messages import Choice, Message, Reply
 from .metrics import Metrics
@@ -129,10 +144,9 @@ class Conversation:
     def _dispatch(self, message: Message, intent: Intent) -> Reply:
         if message.choice and message.card_owner and message.card_owner != message.user:
             return Reply.note(NOT_YOUR_CARD, private=True)  # a channel's quiz card must not move someone else's quiz
-        handler = self._handlers().get(type(intent))
-        if handler is None:  # Ask, QuizStart and QuizControl depend on whether a quiz is running
+        if isinstance(intent, (Ask, QuizStart, QuizControl)):  # what these mean depends on whether a quiz is running
             return self._with_quiz_state(message, intent)
-        return handler(message, intent)
+        return self._handlers()[type(intent)](message, intent)
 
     def _handlers(self) -> dict[type, Callable[[Message, Any], Reply]]:
         return {

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .keys import FEEDBACK, GAP
 from .messages import Message
 from .normalize import words
-from .keys import FEEDBACK, GAP
 from .store import Store, Value
 
 MAX_GAP_CHARS = 200

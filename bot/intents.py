@@ -53,7 +53,7 @@ class QuizControl:
     """back, skip, restart or stop; outside a quiz the same words are just a question."""
 
     action: str
-    outside: "Ask | QuizStart"
+    outside: Ask | QuizStart
     """What the same words mean when no quiz is running."""
 
 

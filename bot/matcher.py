@@ -269,8 +269,8 @@ class Matcher:
                 got[pid] = got.get(pid, 0.0) + weight
         if common:
             for pid in got:
-                content = self._phrases[pid].content_set
-                got[pid] += sum(w for t, w in common if t in content)
+                phrase_words = self._phrases[pid].content_set
+                got[pid] += sum(w for t, w in common if t in phrase_words)
             for token, weight in common:
                 for pid in self._common_postings.get(token, ()):
                     got[pid] = got.get(pid, 0.0) + weight
@@ -388,8 +388,9 @@ def _typo_apart(a: str, b: str) -> bool:
 
 def _together(phrase: _Phrase, query: Analysis) -> bool:
     """All the phrase's words within a short stretch of the question, in any order ("interview customers")."""
-    found = [query.positions.get(t) for t in phrase.content]
-    if None in found:
+    seen = [query.positions.get(t) for t in phrase.content]
+    found = [p for p in seen if p is not None]
+    if len(found) < len(seen):
         return False
     found += [p for p in (query.positions.get(t) for t in phrase.stops) if p is not None]
     return max(found, default=0) - min(found, default=0) <= len(found)

@@ -49,7 +49,7 @@ class Reply:
     """Meant only for the person who acted (a note about a stale button or a closed poll): adapters send it ephemerally."""
 
     @classmethod
-    def note(cls, text: str, *, private: bool = False) -> "Reply":
+    def note(cls, text: str, *, private: bool = False) -> Reply:
         return cls(parts=(Notice(text),), private=private)
 
     @property

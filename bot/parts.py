@@ -8,8 +8,9 @@ needs nothing from the core but this module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Union
 
 OWNERS = ("product", "project", "both")
 """What a task can belong to; a verdict may also be "unknown"."""

@@ -8,10 +8,9 @@ notification, a screen reader).
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-from .parts import (OWNERS, Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TriageTable, Verdict,
-                    role_name)
+from .parts import OWNERS, Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TriageTable, Verdict, role_name
 
 TASK_WIDTH = 60
 """Display columns of a task in the triage table; longer tasks end in an ellipsis."""

@@ -65,6 +65,13 @@ class Quiz:
     def index_of(self, question_id: str) -> int | None:
         return next((i for i, q in enumerate(self.questions) if q.id == question_id), None)
 
+    def position(self, question_id: str) -> int:
+        """Where a question known to be in the quiz stands (a saved state is checked against the quiz first)."""
+        index = self.index_of(question_id)
+        if index is None:
+            raise KeyError(question_id)
+        return index
+
 
 # -- loading -----------------------------------------------------------------
 
@@ -83,7 +90,7 @@ def load_quiz(kb: KnowledgeBase, path: Path | None = None) -> Quiz:
     return Quiz(questions, outcomes)
 
 
-def _mapping(name: str, node: Any, keys: set[str], what: str, optional: set[str] = frozenset()) -> dict[str, yaml.Node]:
+def _mapping(name: str, node: Any, keys: set[str], what: str, optional: frozenset[str] | set[str] = frozenset()) -> dict[str, yaml.Node]:
     if not isinstance(node, yaml.MappingNode):
         raise KnowledgeError(name, node_line(node) if node else 0, f"{what} must be a mapping")
     found: dict[str, yaml.Node] = {}
@@ -233,7 +240,8 @@ def result(quiz: Quiz, answers: dict[str, str]) -> dict[str, Any]:
 
 def strongest_answers(quiz: Quiz, answers: dict[str, str], role: str, count: int = 2) -> list[Option]:
     """The answers that pushed hardest towards the result, for the explanation."""
-    chosen = [q.option(answers[q.id]) for q in quiz.questions if q.id in answers and q.option(answers[q.id])]
+    picked = (q.option(answers[q.id]) for q in quiz.questions if q.id in answers)
+    chosen = [o for o in picked if o is not None]
     if role == "hybrid":
         towards_product = max(chosen, key=lambda o: o.product - o.project, default=None)
         towards_project = max(chosen, key=lambda o: o.project - o.product, default=None)

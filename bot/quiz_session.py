@@ -7,9 +7,10 @@ quiz twice or answer the wrong question.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from . import buttons
 from .keys import QUIZ, QUIZ_RESULT
@@ -102,7 +103,7 @@ class QuizSessions:
         def change(state: Value) -> tuple[Value | None, Stepped]:
             if state["at"] != question_id:
                 return state, Stepped(Step.STALE)
-            question = self.quiz.questions[self.quiz.index_of(question_id)]
+            question = self.quiz.questions[self.quiz.position(question_id)]
             if question.option(option_id) is None:
                 return state, Stepped(Step.INVALID)
             state["answers"][question_id] = option_id
@@ -128,13 +129,13 @@ class QuizSessions:
         return self.answer(message, question.id, option.id) if option else None
 
     def current(self, state: dict[str, Any]) -> Question:
-        return self.quiz.questions[self.quiz.index_of(state["at"])]
+        return self.quiz.questions[self.quiz.position(state["at"])]
 
     def _move(self, message: Message, *, back: bool) -> Reply:
         """Back to the previous question (forgetting its answer), or on to the next one without an answer."""
 
         def change(state: Value) -> tuple[Value | None, Stepped]:
-            index = self.quiz.index_of(state["at"])
+            index = self.quiz.position(state["at"])
             if back:
                 if index == 0:
                     return state, Stepped(Step.AT_START)
@@ -148,7 +149,7 @@ class QuizSessions:
         return self._step(message, change)
 
     def _advance(self, state: Value) -> tuple[Value | None, Stepped]:
-        index = self.quiz.index_of(state["at"]) + 1
+        index = self.quiz.position(state["at"]) + 1
         if index < len(self.quiz):
             state["at"] = self.quiz.questions[index].id
             return state, Stepped(Step.MOVED)
@@ -171,7 +172,7 @@ class QuizSessions:
         return self.ask(question)
 
     def ask(self, question: Question, *, intro: str = "") -> Reply:
-        index = self.quiz.index_of(question.id)
+        index = self.quiz.position(question.id)
         part = QuizQuestion(step=index + 1, of=len(self.quiz), text=question.text,
                             options=tuple(o.label for o in question.options), intro=intro, hint=HINT)
         return Reply(parts=(part,),

@@ -12,8 +12,8 @@ import logging
 import time
 from enum import Enum
 
-from .messages import Message
 from .keys import RATE
+from .messages import Message
 from .store import Store, StoreError, Value
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .advisor import Advisor
 from .knowledge import KnowledgeError, knowledge_files
@@ -59,7 +59,7 @@ class KnowledgeWatcher:
             return self.reload()
         return False
 
-    def start(self) -> "KnowledgeWatcher":
+    def start(self) -> KnowledgeWatcher:
         thread = threading.Thread(target=self._run, name="knowledge-watcher", daemon=True)
         thread.start()
         if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGHUP"):

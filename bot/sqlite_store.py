@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+
 from .store import DEFAULT_TTL, Change, StoreError, T, Updated, Value, decode, encode
 
 

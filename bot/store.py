@@ -8,8 +8,9 @@ namespaces listed in `keys`. The backends are SQLite and memory
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 DEFAULT_TTL = 24 * 3600
 """Idle sessions are forgotten after a day unless configured otherwise."""
@@ -60,7 +61,7 @@ class Store(Protocol):
         ...
 
 
-def decode(text: str) -> Value:
+def decode(text: str | bytes) -> Value:
     try:
         value = json.loads(text)
     except (ValueError, TypeError) as exc:

@@ -18,8 +18,9 @@ import csv
 import io
 import re
 from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator, TextIO
+from typing import BinaryIO, TextIO
 
 from .advisor import Advisor, Answer
 from .normalize import clean, defang, words
@@ -95,7 +96,7 @@ class Lines:
         self.quotes = 0
         self.at_end = False
 
-    def __iter__(self) -> "Lines":
+    def __iter__(self) -> Lines:
         return self
 
     def __next__(self) -> str:
@@ -127,7 +128,7 @@ class Lines:
         return hit
 
 
-def open_text(binary: BinaryIO) -> TextIO:
+def open_text(binary: BinaryIO) -> io.TextIOWrapper:
     """Decode a byte stream leniently: UTF-8 (BOM stripped), bad bytes become U+FFFD, line endings kept.
 
     `newline=""` keeps `\\r\\n` inside quoted CSV fields intact for the csv module

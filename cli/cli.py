@@ -10,9 +10,10 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
+from . import __version__
 from .bot.advisor import Advisor
 from .bot.knowledge import KnowledgeError
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="rolecall",
         description="Settle 'is this product or project work?' debates: who owns what between product and project managers.",
     )
+    parser.add_argument("--version", action="version", version=f"rolecall {__version__}")
     parser.set_defaults(run=lambda _args: _cmd_chat(parser.parse_args(["chat"])))
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -183,7 +185,7 @@ def _print_answer(answer, *, as_json: bool) -> None:
 
 def _read_lines(source: str) -> Iterator[str]:
     """Every input line, decoded leniently: bad bytes never cost a line or the run."""
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below; stdin is not ours to close)
     try:
         for raw in stream:
             yield raw[:MAX_BATCH_LINE_BYTES].rstrip(b"\r\n").decode("utf-8", errors="replace")
@@ -199,7 +201,7 @@ def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
     try:
         store = open_store(args.store, ttl=args.session_ttl)
     except ValueError as exc:
-        raise SystemExit(f"rolecall: {exc}")
+        raise SystemExit(f"rolecall: {exc}") from None
     return Conversation(_advisor(args), store, poll_duration=args.poll_duration, rate_limit=rate_limit)
 
 

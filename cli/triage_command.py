@@ -13,7 +13,8 @@ import os
 import re
 import sys
 from collections import Counter
-from typing import BinaryIO, Iterable, Protocol, TextIO
+from collections.abc import Callable, Iterable
+from typing import BinaryIO, Protocol, TextIO
 
 from .bot import plain_text
 from .bot.advisor import Advisor, Answer
@@ -79,7 +80,7 @@ class CsvWriter:
 
     def __init__(self, out: TextIO):
         self.out = out
-        self.writer = None
+        self.writer = csv.writer(out, lineterminator="\n")
 
     def start(self, backlog: Backlog) -> None:
         self.writer = csv.writer(self.out, delimiter=backlog.delimiter, lineterminator="\n")
@@ -96,7 +97,7 @@ def _safe_field(text: str) -> str:
     return defang(_CONTROL.sub("", text))
 
 
-WRITERS = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
+WRITERS: dict[str, Callable[[TextIO], Writer]] = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     out, err = stdout or sys.stdout, stderr or sys.stderr
     name = "stdin" if source == "-" else source
     try:
-        binary = (stdin or sys.stdin.buffer) if source == "-" else open(source, "rb")
+        binary = (stdin or sys.stdin.buffer) if source == "-" else open(source, "rb")  # noqa: SIM115 (closed in finally; stdin is not ours to close)
     except OSError as exc:
         print(f"rolecall triage: cannot read {name}: {exc.strerror or exc}", file=err)
         return 2
@@ -153,6 +154,7 @@ def _triage(answers: Iterable[tuple[Task | Skip, Answer | None]], backlog: Backl
             skipped += 1
             print(f"line {item.line}: skipped: {item.reason}", file=err)
             continue
+        assert answer is not None  # every task is answered
         counts[answer.verdict] += 1
         writer.row(item, answer)
     writer.finish(counts, skipped)
