@@ -1,9 +1,6 @@
 """Rolecall's platform-agnostic core: knowledge, matching, answering, conversation.
 
-Nothing here imports a chat platform; adapters turn platform events into
-`Message` and render `Reply` in their own idiom.
+Nothing here imports a chat platform or a front end; adapters turn platform
+events into `messages.Message` and lay out the typed parts of `messages.Reply`
+(see `parts`) in their own idiom. The entry point is `conversation.Conversation`.
 """
-
-from .messages import Choice, Message, Reply
-
-__all__ = ["Choice", "Message", "Reply"]
