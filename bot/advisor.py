@@ -68,7 +68,8 @@ class Answer:
 
     def as_json(self) -> dict[str, Any]:
         """ask --json's contract, exactly."""
-        return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text}
+        return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text,
+                "source": self.part.source, "quote": self.part.quote}
 
 
 def _note(owner: str, confidence: float, text: str, *, closest: tuple[str, ...] = (), nearest: str | None = None,
@@ -121,7 +122,7 @@ class Advisor:
             close_call = Reading(topic_label(rival.entry), rival.entry.owner)
         confidence = calibrate(best.score)
         part = Verdict(entry.owner, confidence, entry.answer, topic=entry.id, topic_label=topic_label(entry),
-                       source=source_label(entry.source), close_call=close_call)
+                       source=self.kb.source_of(entry).label, quote=entry.quote, close_call=close_call)
         return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
 
     def _closest(self, found: list[Candidate]) -> tuple[str, ...]:
@@ -170,10 +171,6 @@ def _unknown_confidence(found: list[Candidate]) -> float:
 
 def topic_label(entry: Entry) -> str:
     return entry.phrases[0]
-
-
-def source_label(source: str) -> str:
-    return "common industry practice" if source == "practice" else f"seed article {source}"
 
 
 EMPTY_TEXT = "I didn't catch a question there. Ask me things like \"who owns the roadmap?\" or \"is the burndown chart product or project work?\", or type help."

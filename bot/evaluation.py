@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .advisor import Advisor
 
 VERDICTS = ("product", "project", "both", "unknown")
+
+
+RELIABILITY_BUCKETS = ((0.0, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01))
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,8 @@ class Report:
     correct: int = 0
     confusion: dict[str, dict[str, int]] = field(default_factory=lambda: {a: dict.fromkeys(VERDICTS, 0) for a in VERDICTS})
     misses: list[dict] = field(default_factory=list)
+    graded: list[tuple[float, bool]] = field(default_factory=list)
+    """(confidence, right) for every answer: what the reliability table is made of."""
 
     @property
     def accuracy(self) -> float:
@@ -39,11 +45,21 @@ class Report:
         count = sum(row.values())
         return row[verdict] / count if count else None
 
+    def reliability(self) -> list[dict[str, Any]]:
+        """Confidence bucket -> how many answers -> how many were right: does the confidence mean what it says?"""
+        rows = []
+        for low, high in RELIABILITY_BUCKETS:
+            inside = [right for confidence, right in self.graded if low <= confidence < high]
+            if inside:
+                rows.append({"from": low, "to": min(high, 1.0), "count": len(inside),
+                             "accuracy": round(sum(inside) / len(inside), 4)})
+        return rows
+
     def as_json(self) -> dict:
         return {
             "total": self.total, "correct": self.correct, "accuracy": round(self.accuracy, 4),
             "per_verdict": {v: self.class_accuracy(v) for v in VERDICTS},
-            "confusion": self.confusion, "misses": self.misses,
+            "confusion": self.confusion, "misses": self.misses, "reliability": self.reliability(),
         }
 
 
@@ -63,6 +79,7 @@ def evaluate(advisor: Advisor, questions: list[Labelled]) -> Report:
     for item in questions:
         answer = advisor.ask(item.question)
         report.total += 1
+        report.graded.append((answer.confidence, answer.verdict == item.verdict))
         report.confusion[item.verdict][answer.verdict] += 1
         if answer.verdict == item.verdict:
             report.correct += 1
@@ -83,6 +100,9 @@ def format_report(report: Report) -> str:
     lines.append("  " + " " * 9 + "".join(f"{v:>9}" for v in VERDICTS))
     for expected in VERDICTS:
         lines.append(f"  {expected:<9}" + "".join(f"{report.confusion[expected][v]:>9}" for v in VERDICTS))
+    lines.append("reliability (confidence -> answers -> right):")
+    for row in report.reliability():
+        lines.append(f"  {row['from']:.2f}-{row['to']:.2f} {row['count']:>6} {row['accuracy']:>8.1%}")
     if report.misses:
         lines.append(f"misses ({len(report.misses)}):")
         for miss in report.misses:

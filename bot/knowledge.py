@@ -17,9 +17,9 @@ from pathlib import Path
 import yaml
 
 from .normalize import phrase_key
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""The C loader is several times faster; the pure-Python one where libyaml is missing."""
+from .sources import FILE_NAME as SOURCES_FILE
+from .sources import Source, load_sources
+from .yaml_nodes import KnowledgeError, compose_file, node_line, scalar
 
 OWNERS = ("product", "project", "both")
 KINDS = (
@@ -27,6 +27,8 @@ KINDS = (
     "career", "method", "concept", "timeframe",
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
+OPTIONAL = ("quote",)
+"""`quote`: the sentence of the source the entry rests on, word for word, shown with the answer."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
 
@@ -42,26 +44,20 @@ class Entry:
     source: str
     file: str
     line: int
-
-
-@dataclass(frozen=True)
-class KnowledgeError(Exception):
-    """A knowledge-base problem, located precisely enough to fix in an editor."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+    quote: str | None = None
 
 
 class KnowledgeBase:
     """All entries, by id, in load order."""
 
-    def __init__(self, entries: Iterable[Entry]):
+    def __init__(self, entries: Iterable[Entry], sources: dict[str, Source] | None = None):
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
+        self.sources: dict[str, Source] = sources or {}
+
+    def source_of(self, entry: Entry) -> Source:
+        """The reference an entry rests on; a team's own free-text source is shown as written."""
+        return self.sources.get(entry.source) or Source(entry.source, entry.source)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -92,7 +88,7 @@ def load(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> Kn
 
 
 def knowledge_files(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = True) -> list[Path]:
-    """Every knowledge file, shipped first, then each team folder in order (quiz.yaml is not one)."""
+    """Every knowledge file, shipped first, then each team folder in order (quiz.yaml is not one; sources.yaml is)."""
     files: list[Path] = []
     if include_shipped:
         files += sorted(shipped_dir().glob("*.yaml"))
@@ -105,31 +101,13 @@ def knowledge_files(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = 
 
 
 def load_files(files: list[Path]) -> KnowledgeBase:
+    sources = load_sources([f for f in files if f.name == SOURCES_FILE])
     entries: list[Entry] = []
     for path in files:
-        entries += parse_file(path)
+        if path.name != SOURCES_FILE:
+            entries += parse_file(path)
     check_consistency(entries)
-    return KnowledgeBase(entries)
-
-
-def compose_file(path: Path) -> yaml.Node | None:
-    """A YAML file's node tree (which keeps line numbers); unreadable or invalid files raise KnowledgeError."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(name, 0, f"cannot read file: {exc}") from None
-    try:
-        return yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise KnowledgeError(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
-
-
-def node_line(node: yaml.Node) -> int:
-    """The 1-based line a YAML node starts on, for error messages."""
-    return node.start_mark.line + 1
+    return KnowledgeBase(entries, sources)
 
 
 def parse_file(path: Path) -> list[Entry]:
@@ -143,33 +121,28 @@ def parse_file(path: Path) -> list[Entry]:
     return [_entry(name, node) for node in root.value]
 
 
-def _scalar(name: str, node: yaml.Node, key: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-        raise KnowledgeError(name, node_line(node), f"'{key}' must be a non-empty text")
-    return str(node.value).strip()
-
-
 def _entry(name: str, node: yaml.Node) -> Entry:
     if not isinstance(node, yaml.MappingNode):
         raise KnowledgeError(name, node_line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
-        if key not in REQUIRED:
-            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' (allowed: {', '.join(REQUIRED)})")
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise KnowledgeError(name, node_line(key_node),
+                                 f"unknown key '{key}' (allowed: {', '.join(REQUIRED + OPTIONAL)})")
         if key in fields:
             raise KnowledgeError(name, node_line(key_node), f"key '{key}' appears twice in one entry")
         fields[key] = value_node
     for key in REQUIRED:
         if key not in fields:
             raise KnowledgeError(name, node_line(node), f"entry is missing '{key}'")
-    entry_id = _scalar(name, fields["id"], "id")
+    entry_id = scalar(name, fields["id"], "id")
     if not _ID.match(entry_id):
         raise KnowledgeError(name, node_line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes")
-    owner = _scalar(name, fields["owner"], "owner")
+    owner = scalar(name, fields["owner"], "owner")
     if owner not in OWNERS:
         raise KnowledgeError(name, node_line(fields["owner"]), f"owner '{owner}' must be one of: {', '.join(OWNERS)}")
-    kind = _scalar(name, fields["kind"], "kind")
+    kind = scalar(name, fields["kind"], "kind")
     if kind not in KINDS:
         raise KnowledgeError(name, node_line(fields["kind"]), f"kind '{kind}' must be one of: {', '.join(KINDS)}")
     return Entry(
@@ -177,17 +150,18 @@ def _entry(name: str, node: yaml.Node) -> Entry:
         owner=owner,
         kind=kind,
         phrases=_phrases(name, fields["phrases"]),
-        answer=" ".join(_scalar(name, fields["answer"], "answer").split()),
-        source=_scalar(name, fields["source"], "source"),
+        answer=" ".join(scalar(name, fields["answer"], "answer").split()),
+        source=scalar(name, fields["source"], "source"),
         file=name,
         line=node_line(node),
+        quote=" ".join(scalar(name, fields["quote"], "quote").split()) if "quote" in fields else None,
     )
 
 
 def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         raise KnowledgeError(name, node_line(node), "'phrases' must be a non-empty list")
-    return tuple(_scalar(name, item, "phrase").lower() for item in node.value)
+    return tuple(scalar(name, item, "phrase").lower() for item in node.value)
 
 
 def check_consistency(entries: list[Entry]) -> None:

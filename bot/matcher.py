@@ -47,6 +47,15 @@ MAX_WORDS_READ = 80
 """Topic words looked at per question; a pasted essay is judged on its start, and costs no more."""
 SCATTERED_FACTOR = 0.93
 """A phrase whose words are all there but not together ("problem ... solving") is weaker evidence."""
+CONTEXT_FACTOR = 0.35
+"""Weight of a known word that only sets the scene ("the kickoff *for the payroll system rollout*"): the task the
+question asks about decides the topic, its context only breaks ties."""
+CONTEXT_PREPOSITIONS = frozenset("for in after at during before from on across within with since because when while "
+                                 "ahead around amid".split())
+"""After the task has been named, these start its context: "who updates the roadmap *after the board meeting*"."""
+QUESTION_WORDS = frozenset("who whose whos which".split())
+_CLAUSE_BREAKS = frozenset("and or but if so then".split())
+"""Context ends where the sentence moves on: "... for the rollout, and who ..." or "... for if I want ..."."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,8 @@ class Analysis:
     everyday: int = 0
     """How many unseen words are everyday ones (birthday, lunch): they count double against any topic."""
     stops: set[str] = field(default_factory=set)
+    factor: dict[str, float] = field(default_factory=dict)
+    """Known words that are only context, with the share of their weight they keep (see CONTEXT_FACTOR)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +170,9 @@ class Matcher:
         tokens = [self._alias.get(t, t) for t in map(stem, raw)]
         result = Analysis(tokens=tokens)
         scaffolding = names_both_roles(tokens)
+        context = self._context_words(raw, tokens)
         canonical = []
+        task_words: set[str] = set()
         for i, (word, token) in enumerate(zip(raw, tokens)):
             if len(result.slots) >= MAX_TOPIC_WORDS:
                 break
@@ -172,6 +185,10 @@ class Matcher:
                 continue
             if token in self.idf:
                 result.slots.append({token: 1.0})
+                if context[i]:
+                    result.factor.setdefault(token, CONTEXT_FACTOR)
+                else:
+                    task_words.add(token)
                 continue
             joined = self._joined(raw, i)
             if joined:
@@ -188,6 +205,8 @@ class Matcher:
                 result.slots.append({})  # too short to tell anything ("x", "ai") is left out
                 result.unseen.append(token)
                 result.everyday += token in EVERYDAY_STEMS
+        for token in task_words:
+            result.factor.pop(token, None)  # named as the task somewhere: it counts in full
         for slot in result.slots:
             for token, sim in slot.items():
                 result.known[token] = max(result.known.get(token, 0.0), sim)
@@ -195,6 +214,34 @@ class Matcher:
         for position, token in enumerate(canonical):
             result.positions.setdefault(token, position)
         return result
+
+    def _context_words(self, raw: list[str], tokens: list[str]) -> list[bool]:
+        """Which words only set the scene: what follows a context preposition once a whole topic has been named
+        ("who runs the kickoff *for the payroll system rollout*"), up to where the sentence moves on.
+
+        A lead-in before "who ..." is left alone: in "two devs are double-booked, who re-levels the schedule?"
+        it carries the meaning, and measured on the labelled sets, discounting it cost more than it won."""
+        context = [False] * len(raw)
+        strong = [t in self.idf and t not in STOP_STEMS and t not in LIGHT_STEMS for t in tokens]
+        opener = max((i for i, w in enumerate(raw) if w in QUESTION_WORDS), default=-1)
+        start = max(opener, 0)
+        for i in range(start + 1, len(raw)):
+            if raw[i] in CONTEXT_PREPOSITIONS and any(strong[start:i]) and self._names_topic(tokens[start:i]):
+                end = next((j for j in range(i + 1, len(raw)) if raw[j] in _CLAUSE_BREAKS), len(raw))
+                context[i:end] = [True] * (end - i)
+                break
+        return context
+
+    def _names_topic(self, tokens: list[str]) -> bool:
+        """Whether these words hold one of the knowledge base's phrases whole, as written."""
+        seq = f" {' '.join(tokens)} "
+        have = set(tokens)
+        for token in have:
+            for pid in self._postings.get(token, ())[:COMMON_POSTINGS]:
+                phrase = self._phrases[pid]
+                if phrase.content_set <= have and phrase.seq in seq:
+                    return True
+        return False
 
     def _joined(self, raw: list[str], i: int) -> str | None:
         """'kick off' and 'road map' are the same words as 'kickoff' and 'roadmap'."""
@@ -239,7 +286,8 @@ class Matcher:
         covers = self._phrase_covers(query)
         penalties = [self._slot_penalty(slot) for slot in query.slots]
         penalty = sum(penalties) + UNSEEN_WEIGHT * query.everyday
-        weighted = [(t, self.idf[t] * sim, p) for slot, p in zip(query.slots, penalties) for t, sim in slot.items()]
+        weighted = [(t, self.idf[t] * sim * query.factor.get(t, 1.0), p)
+                    for slot, p in zip(query.slots, penalties) for t, sim in slot.items()]
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []
         for index, cover in ranked:
@@ -262,9 +310,9 @@ class Matcher:
         common = []
         for token, sim in query.known.items():
             if token in self._common:
-                common.append((token, self.idf[token] * sim))
+                common.append((token, self.idf[token] * sim * query.factor.get(token, 1.0)))
                 continue
-            weight = self.idf[token] * sim
+            weight = self.idf[token] * sim * query.factor.get(token, 1.0)
             for pid in self._postings.get(token, ()):
                 got[pid] = got.get(pid, 0.0) + weight
         if common:
@@ -279,6 +327,9 @@ class Matcher:
             phrase = self._phrases[pid]
             if (content + phrase.stop_total) / phrase.total <= best.get(phrase.entry, 0.0):
                 continue  # even with every framing word present it can't beat this entry's best phrase
+            if query.factor and phrase.seq in query.seq and not phrase.content_set <= query.factor.keys():
+                # said as written across the task and its context ("return on investment"): one topic, in full
+                content = sum(w for t, w in zip(phrase.content, phrase.weights) if t in query.known)
             cover = (content + sum(_stop_weight(t) for t in phrase.stops if t in query.stops)) / phrase.total
             if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
                 cover *= SCATTERED_FACTOR

@@ -47,6 +47,9 @@ class Verdict:
     topic: str | None = None
     topic_label: str | None = None
     source: str | None = None
+    """The reference's title (and author or address when known), never a file name."""
+    quote: str | None = None
+    """The source's own words the verdict rests on, when it has them."""
     close_call: Reading | None = None
     closest: tuple[str, ...] = ()
 

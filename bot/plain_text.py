@@ -47,6 +47,8 @@ def verdict_text(verdict: Verdict) -> str:
             return f"{verdict.reason} {closest_text(verdict.closest)}"
         return verdict.reason
     text = f"{role_name(verdict.owner)}. {verdict.reason}\n{topic_line(verdict)}"
+    if verdict.quote:
+        text += f"\n“{verdict.quote}”"
     if verdict.close_call:
         text += "\n" + close_call_text(verdict)
     return text

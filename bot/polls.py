@@ -184,7 +184,8 @@ def _verdict_json(verdict: Verdict) -> Value:
     """A revealed verdict as stored with the poll, so the card shows the answer given at reveal time."""
     rival = verdict.close_call
     return {"owner": verdict.owner, "confidence": verdict.confidence, "reason": verdict.reason, "topic": verdict.topic,
-            "topic_label": verdict.topic_label, "source": verdict.source, "closest": list(verdict.closest),
+            "topic_label": verdict.topic_label, "source": verdict.source, "quote": verdict.quote,
+            "closest": list(verdict.closest),
             "close_call": {"topic_label": rival.topic_label, "owner": rival.owner} if rival else None}
 
 
@@ -192,5 +193,6 @@ def _verdict_from(saved: Value) -> Verdict:
     rival = saved.get("close_call")
     return Verdict(owner=str(saved["owner"]), confidence=float(saved["confidence"]), reason=str(saved["reason"]),
                    topic=saved.get("topic"), topic_label=saved.get("topic_label"), source=saved.get("source"),
+                   quote=saved.get("quote"),
                    closest=tuple(saved.get("closest") or ()),
                    close_call=Reading(str(rival["topic_label"]), str(rival["owner"])) if isinstance(rival, dict) else None)

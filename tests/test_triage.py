@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ASK_KEYS = {"verdict", "confidence", "topic", "text"}
+ASK_KEYS = {"verdict", "confidence", "topic", "text", "source", "quote"}
+"""ask --json: the four contract fields plus the documented additions (source, quote)."""
 VERDICTS = ("product", "project", "both", "unknown")
 
 
