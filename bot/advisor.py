@@ -26,6 +26,8 @@ FRAMED_THRESHOLD = 0.25
 """When the message asks outright which role ("... PdM or PjM?", "whose call is that?"), a weaker match still beats "I don't know"."""
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
+PICKED_CONFIDENCE = 0.95
+"""A topic the person chose themselves: the knowledge base's owner for it, with no reading left to guess."""
 CLOSE_CALL_MARGIN = 0.06
 LOW_CONFIDENCE = 0.65
 """Answers below this confidence count as gaps in the knowledge too."""
@@ -119,8 +121,16 @@ class Advisor:
         rival = next((c for c in found[1:] if c.entry.owner != entry.owner), None)
         close_call = None
         if rival and best.score - rival.score < CLOSE_CALL_MARGIN:
-            close_call = Reading(topic_label(rival.entry), rival.entry.owner)
+            close_call = Reading(topic_label(rival.entry), rival.entry.owner, rival.entry.id)
         confidence = calibrate(best.score)
+        return self._answer(entry, confidence, close_call)
+
+    def about(self, topic: str) -> Answer | None:
+        """The answer on one topic by its id, when a person has picked the reading they meant."""
+        entry = self.kb.by_id.get(topic)
+        return self._answer(entry, PICKED_CONFIDENCE, None) if entry else None
+
+    def _answer(self, entry: Entry, confidence: float, close_call: Reading | None) -> Answer:
         part = Verdict(entry.owner, confidence, entry.answer, topic=entry.id, topic_label=topic_label(entry),
                        source=self.kb.source_of(entry).label, quote=entry.quote, close_call=close_call)
         return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)

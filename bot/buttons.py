@@ -9,6 +9,7 @@ restart. It names the intent the click stands for:
     poll:<poll>:<option>       vote product, project or both
     poll:<poll>:reveal         reveal the poll
     feedback:<topic>:up|down   👍 or 👎 on an answer
+    topic:<topic>              "I meant this reading" after a close call
     help                       the help text
 """
 
@@ -16,13 +17,13 @@ from __future__ import annotations
 
 import re
 
-from .intents import Feedback, Help, Intent, QuizAnswer, QuizStart, Reveal, StaleButton, Vote
+from .intents import Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, StaleButton, Vote
 from .parts import OWNERS
 
 ID_PATTERN = r"[\w-]+(?::[\w-]+)*"
 """Any button id (at most 90 characters, see MAX_ID): what a Discord custom_id template embeds."""
 MAX_ID = 90
-_TYPED = re.compile(rf"^(?:quiz|poll|feedback):{ID_PATTERN}$")
+_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic):{ID_PATTERN}$")
 
 
 def quiz_start() -> str:
@@ -45,6 +46,10 @@ def feedback(topic: str, up: bool) -> str:
     return f"feedback:{topic}:{'up' if up else 'down'}"
 
 
+def pick_topic(topic: str) -> str:
+    return f"topic:{topic}"
+
+
 def help_button() -> str:
     return "help"
 
@@ -56,6 +61,8 @@ def parse(choice: str) -> Intent:
         return Help()
     if parts == ["quiz", "start"]:
         return QuizStart()
+    if len(parts) == 2 and parts[0] == "topic" and parts[1]:
+        return PickTopic(parts[1])
     if len(parts) != 3 or not all(parts):
         return StaleButton()
     kind, subject, action = parts

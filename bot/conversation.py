@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import buttons
-from .advisor import Advisor
+from .advisor import Advisor, Answer
 from .commands import help_lines
 from .feedback import Feedback as FeedbackStore
 from .intents import (
@@ -23,6 +23,7 @@ from .intents import (
     Feedback,
     Help,
     Intent,
+    PickTopic,
     QuizAnswer,
     QuizControl,
     QuizStart,
@@ -158,6 +159,7 @@ class Conversation:
             Reveal: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.reveal(m, poll)),
             Triage: self._triage,
             Feedback: self._feedback,
+            PickTopic: self._pick_topic,
             StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
         }
 
@@ -248,17 +250,35 @@ class Conversation:
     def _ask(self, message: Message, text: str) -> Reply:
         """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
         answer = self.advisor.ask(text)
-        choices: tuple[Choice, ...] = ()
-        if answer.topic:
-            choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
-                       Choice(buttons.feedback(answer.topic, False), "👎"))
         try:
             if answer.gap:
                 self.feedback.record_gap(text, answer.nearest)
-            if answer.topic:
-                self.store.put(LAST_ANSWER.of(message), {"topic": answer.topic}, ttl=LAST_ANSWER.ttl)
         except StoreError as exc:  # bookkeeping only: the answer matters more
-            log.warning("could not record answer feedback state: %s", exc)
+            log.warning("could not record a gap: %s", exc)
+        return self._answered(message, answer)
+
+    def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:
+        answer = self.advisor.about(intent.topic)
+        if answer is None:
+            return Reply.note("That topic is no longer in my knowledge. Ask me again in your own words.", private=True)
+        return self._answered(message, answer)
+
+    def _answered(self, message: Message, answer: Answer) -> Reply:
+        """An answer with its buttons: both readings after a close call, else 👍/👎 (remembered for a typed one)."""
+        close_call = answer.part.close_call
+        choices: tuple[Choice, ...] = ()
+        if close_call and answer.topic:
+            readings = ((answer.topic, answer.part.topic_label or answer.topic),
+                        (close_call.topic, close_call.topic_label))
+            choices = tuple(Choice(buttons.pick_topic(t), f"I meant {label}") for t, label in readings if t)
+        elif answer.topic:
+            choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
+                       Choice(buttons.feedback(answer.topic, False), "👎"))
+        if answer.topic:
+            try:
+                self.store.put(LAST_ANSWER.of(message), {"topic": answer.topic}, ttl=LAST_ANSWER.ttl)
+            except StoreError as exc:  # bookkeeping only: the answer matters more
+                log.warning("could not record answer feedback state: %s", exc)
         return Reply(parts=(answer.part,), choices=choices)
 
     # -- what every message goes through ------------------------------------------------------

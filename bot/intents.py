@@ -88,12 +88,19 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class PickTopic:
+    """After a close call: the reading the person meant."""
+
+    topic: str
+
+
+@dataclass(frozen=True)
 class StaleButton:
     """A button id Rolecall does not (or no longer) understands."""
 
 
 Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Triage, Feedback,
-               StaleButton]
+               PickTopic, StaleButton]
 
 QUIZ_CONTROLS = {
     "back": {("back",), ("go", "back"), ("previous",), ("prev",), ("undo",), ("previous", "question")},

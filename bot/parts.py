@@ -29,6 +29,8 @@ class Reading:
 
     topic_label: str
     owner: str
+    topic: str = ""
+    """The entry id, so a person can pick this reading."""
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,16 @@ def topic_line(verdict: Verdict) -> str:
 
 
 def close_call_text(verdict: Verdict) -> str:
+    """Both readings, each with its owner: "Close call: project if you mean X, product if you mean Y."""
     rival = verdict.close_call
     if rival is None:
         return ""
-    return f"Close call: it could also be read as {rival.topic_label}, which is {role_name(rival.owner).lower()} work."
+    return (f"Close call: {owner_word(verdict.owner)} if you mean {verdict.topic_label}, "
+            f"{owner_word(rival.owner)} if you mean {rival.topic_label}.")
+
+
+def owner_word(owner: str) -> str:
+    return {"both": "both roles"}.get(owner, owner)
 
 
 def closest_text(labels: Iterable[str]) -> str:
