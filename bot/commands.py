@@ -44,6 +44,10 @@ class Subcommand:
             return Triage(argument)
         return Help()
 
+    def posts_publicly(self, intent: Intent) -> bool:
+        """Whether this command's reply goes to the whole channel: a public command, unless it fell back to help."""
+        return self.public and not isinstance(intent, Help)
+
     @property
     def usage(self) -> str:
         return f"{self.name} <{self.argument}>" if self.argument and self.required else self.name

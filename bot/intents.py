@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
-from .normalize import words
+from .normalize import MAX_INPUT_CHARS, words
 
 
 @dataclass(frozen=True)
@@ -119,24 +119,33 @@ _START_QUIZ = re.compile(
     r"\b(?:quiz|fits? me|suits? me|right (?:role )?for me|am i (?:more )?(?:of )?(?:an? )?(?:product|project)|"
     r"should i (?:be|become) (?:an? )?(?:product|project)|which role (?:should i|would i|is for me)|career quiz)\b"
 )
-_DEBATE = re.compile(r"^\s*(?:/rolecall\s+)?debate\s*[:\-]?\s+(.+)$", re.IGNORECASE | re.DOTALL)
-_VOTE = re.compile(r"^\s*vote\s+(?:(?P<id>[0-9a-f]{8})\s+)?(?P<option>product|project|both)\s*[.!]?\s*$", re.IGNORECASE)
-_REVEAL = re.compile(r"^\s*reveal(?:\s+(?P<id>[0-9a-f]{8}))?\s*[.!]?\s*$", re.IGNORECASE)
+_DEBATE = re.compile(r"\s*+(?:/rolecall\s++)?debate(?:\s*+[:\-]|\s)\s*+(.+)", re.IGNORECASE | re.DOTALL)
+"""Possessive quantifiers throughout: a message of spaces costs one pass, never a backtracking search."""
+_VOTE = re.compile(r"vote\s++(?:(?P<id>[0-9a-f]{8})\s++)?(?P<option>product|project|both)[.!]?", re.IGNORECASE)
+_REVEAL = re.compile(r"reveal(?:\s++(?P<id>[0-9a-f]{8}))?[.!]?", re.IGNORECASE)
+MAX_COMMAND_CHARS = 40
+"""A typed vote or reveal is a few words; longer text is never parsed as one (and costs nothing to rule out)."""
 _THUMBS = {"👍": True, "+1": True, ":+1:": True, ":thumbsup:": True, "👎": False, "-1": False, ":-1:": False,
            ":thumbsdown:": False}
 
 
 def parse_text(text: str) -> Intent:
-    """What a typed message asks for. Quiz-only readings (an option, a control word) are decided with the quiz state."""
+    """What a typed message asks for. Quiz-only readings (an option, a control word) are decided with the quiz state.
+
+    Only the first MAX_INPUT_CHARS are read, as everywhere, so no message costs more than a short one to parse.
+    """
+    text = text[:MAX_INPUT_CHARS]
     debate = _DEBATE.match(text)
     if debate:
         return DebateStart(debate.group(1))
-    vote = _VOTE.match(text)
-    if vote:
-        return Vote(vote.group("option").lower(), vote.group("id"))
-    reveal = _REVEAL.match(text)
-    if reveal:
-        return Reveal(reveal.group("id"))
+    short = text.strip()
+    if len(short) <= MAX_COMMAND_CHARS:
+        vote = _VOTE.fullmatch(short)
+        if vote:
+            return Vote(vote.group("option").lower(), vote.group("id"))
+        reveal = _REVEAL.fullmatch(short)
+        if reveal:
+            return Reveal(reveal.group("id"))
     thumbs = _THUMBS.get(text.strip().lower())
     if thumbs is not None:
         return Feedback(thumbs)

@@ -13,12 +13,12 @@ import discord
 import pytest
 import pytest_asyncio
 import yarl
-
-from rolecall.adapters.discord_bot import RolecallBot
-from rolecall.bot.conversation import Conversation
-from rolecall.bot.sqlite_store import SQLiteStore
 from fake_discord import TOKEN, WAIT, FakeDiscord
 
+from rolecall.adapters.discord_bot import RolecallBot
+from rolecall.adapters.discord_settings import DiscordSettings
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.sqlite_store import SQLiteStore
 
 # -- fixtures -------------------------------------------------------------------------------------
 
@@ -79,7 +79,8 @@ async def start_bot(fake, conversation, bot_log):
     running: list[tuple[RolecallBot, asyncio.Task]] = []
 
     async def start(*, conversation: Conversation = conversation, message_content: bool = False) -> RolecallBot:
-        bot = RolecallBot(conversation, message_content=message_content, guild_ready_timeout=0.01)
+        bot = RolecallBot(conversation, DiscordSettings(token=TOKEN, message_content=message_content),
+                         guild_ready_timeout=0.01)
         task = asyncio.create_task(bot.start(TOKEN))
         running.append((bot, task))
         deadline = time.monotonic() + WAIT

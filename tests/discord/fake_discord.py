@@ -87,7 +87,8 @@ class Call:
     """Files uploaded with a multipart request: {"name", "filename", "content_type", "data" (bytes)}."""
 
     def __repr__(self) -> str:  # short, for assertion messages
-        return f"{self.method} {self.path}{'?' + '&'.join(f'{k}={v}' for k, v in self.query.items()) if self.query else ''}"
+        query = "?" + "&".join(f"{k}={v}" for k, v in self.query.items()) if self.query else ""
+        return f"{self.method} {self.path}{query}"
 
 
 @dataclass
@@ -181,18 +182,21 @@ class FakeDiscord:
 
     def add_attachment(self, filename: str, data: bytes, content_type: str | None = "text/plain; charset=utf-8",
                        *, size: int | None = None) -> dict[str, Any]:
-        """A file as Discord describes an uploaded attachment; its URL is served here. `size` can lie, as a test needs."""
+        """A file as Discord describes an uploaded attachment; its URL is served here.
+
+        `size` can lie, as a test needs.
+        """
         attachment_id = next(self._ids)
         self.attachments[attachment_id] = (data, content_type or "application/octet-stream")
         url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
-        payload: dict[str, Any] = {"id": str(attachment_id), "filename": filename, "size": len(data) if size is None else size,
-                                   "url": url, "proxy_url": url}
+        payload: dict[str, Any] = {"id": str(attachment_id), "filename": filename,
+                                   "size": len(data) if size is None else size, "url": url, "proxy_url": url}
         if content_type is not None:
             payload["content_type"] = content_type
         return payload
 
     def original(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """The message an interaction's response created (or, for a click, the message that was clicked), as it is now."""
+        """The message an interaction's response created (or, for a click, the message clicked), as it is now."""
         return self.messages[self._originals[payload["token"]]]
 
     def webhook_calls(self, payload: dict[str, Any], method: str = "POST") -> list[Call]:
@@ -469,7 +473,8 @@ def _interaction(kind: int, data: dict[str, Any], *, dm: bool = False, user_id: 
     payload: dict[str, Any] = {
         "id": str(next(_snowflakes)), "application_id": str(APP_ID), "type": kind, "data": data,
         "token": f"interaction-token-{next(_snowflakes)}", "version": 1, "locale": "en-US",
-        "app_permissions": "2248473465835073", "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "app_permissions": "2248473465835073", "entitlements": [],
+        "authorizing_integration_owners": {"0": str(GUILD_ID)},
         "attachment_size_limit": 10485760,
     }
     if dm:

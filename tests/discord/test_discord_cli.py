@@ -8,7 +8,6 @@ import signal
 import sys
 
 import pytest
-
 from fake_discord import APP_ID, GUILD_ID, REPO_ROOT, TOKEN, eventually, run_rolecall, slash
 
 NO_ENV_FILE = ["--env-file", "/nonexistent/rolecall.env"]
@@ -47,7 +46,8 @@ def test_settings_are_read_from_the_env_file(run_cli, tmp_path):
 
 @pytest.mark.asyncio
 async def test_serve_with_a_rejected_token_says_so(fake):
-    code, _, stderr = await run_rolecall(*SERVE, env={"DISCORD_TOKEN": "wrong", "ROLECALL_DISCORD_API_BASE": fake.api_base})
+    code, _, stderr = await run_rolecall(*SERVE, env={"DISCORD_TOKEN": "wrong",
+                                                      "ROLECALL_DISCORD_API_BASE": fake.api_base})
     assert code == 2
     assert_one_clear_error(stderr, "DISCORD_TOKEN was rejected by Discord")
     assert [c.path for c in fake.calls] == ["/users/@me"]

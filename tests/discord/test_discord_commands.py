@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from rolecall.adapters.discord_bot import COLOURS
-from rolecall.bot.conversation import HELP_TEXT
-
 from fake_discord import BOT_USER, OTHER_USER_ID, TOKEN, button_ids, click, slash
+
+from rolecall.adapters.discord_render import COLOURS
+from rolecall.bot.conversation import HELP_TEXT
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,7 +25,8 @@ async def test_connects_with_the_real_handshake_and_without_the_content_intent(f
     identify = fake.identifies[-1]
     assert identify["token"] == TOKEN
     assert not identify["intents"] & (1 << 15), "MESSAGE_CONTENT must be opt-in"
-    assert identify["intents"] & (1 << 9) and identify["intents"] & (1 << 12), "guild and DM messages are needed for mentions"
+    assert identify["intents"] & (1 << 9) and identify["intents"] & (1 << 12), \
+        "guild and DM messages are needed for mentions"
     assert [(c.method, c.path) for c in fake.calls[:2]] == [("GET", "/users/@me"), ("GET", "/oauth2/applications/@me")]
 
 
@@ -49,8 +49,7 @@ async def test_who_posts_the_verdict_publicly_as_an_embed(fake, bot, advisor):
     assert expected.verdict == "project"
     assert embed["color"] == COLOURS["project"].value
     assert embed["description"].startswith("Project manager.")
-    assert embed["footer"]["text"].startswith("Topic: ")
-    assert "Source:" in embed["footer"]["text"]
+    assert embed["footer"]["text"] == f"{expected.part.topic_label} · {expected.part.source}"
     assert "Topic:" not in embed["description"]
     ids = [b["custom_id"] for row in data.get("components", []) for b in row["components"]]
     assert not any(i.startswith("rolecall:quiz:") for i in ids)
@@ -97,7 +96,7 @@ async def test_quiz_starts_an_ephemeral_quiz_with_buttons(fake, bot):
     data = call.body["data"]
     assert data["flags"] & EPHEMERAL
     embed = embed_of(call)
-    assert embed["title"].startswith("Question 1 of ")
+    assert embed["title"].startswith("Step 1 of ")
     buttons = [b for row in data["components"] for b in row["components"]]
     assert len(buttons) >= 2
     assert all(b["custom_id"].startswith("rolecall:quiz:") and b["custom_id"].count(":") == 3 for b in buttons)

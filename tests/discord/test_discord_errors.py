@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from fake_discord import BOT_ID, CHANNEL_ID, button_ids, click, eventually, mention_of_bot, message_create, slash
 
 from rolecall.bot.messages import Reply
-from fake_discord import BOT_ID, CHANNEL_ID, button_ids, click, eventually, mention_of_bot, message_create, slash
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,7 +27,8 @@ async def mention(fake, text: str = "who owns the roadmap?", *, count: int) -> N
 
 
 def adapter_warnings(records) -> list[str]:
-    return [r.getMessage() for r in records if r.name == "rolecall.adapters.discord_bot" and r.levelno == logging.WARNING]
+    return [r.getMessage() for r in records
+            if r.name.startswith("rolecall.adapters.discord") and r.levelno == logging.WARNING]
 
 
 @pytest.mark.parametrize("status, code, words", [(403, 50001, "forbidden"), (404, 10062, "not found"),
@@ -89,7 +90,7 @@ async def test_a_failed_click_reply_is_logged_and_the_quiz_goes_on(fake, bot, bo
     await fake.interaction(second)
     body = (await fake.callback_for(int(second["id"]))).body
     assert body["type"] == 7
-    assert body["data"]["embeds"][0]["title"] == "Question 2 of " + message["embeds"][0]["title"].rsplit(" ", 1)[1]
+    assert body["data"]["embeds"][0]["title"] == "Step 2 of " + message["embeds"][0]["title"].rsplit(" ", 1)[1]
 
 
 async def test_a_reconnect_resumes_the_session_and_keeps_serving(fake, bot):
@@ -103,10 +104,7 @@ async def test_a_reconnect_resumes_the_session_and_keeps_serving(fake, bot):
 
 async def test_an_unexpected_error_is_logged_and_the_user_told(fake, start_bot, advisor, bot_log):
     class Broken:
-        def run(self, command, message) -> Reply:
-            raise RuntimeError("boom")
-
-        def handle(self, message) -> Reply:
+        def handle(self, message, intent=None) -> Reply:
             raise RuntimeError("boom")
 
     await start_bot(conversation=Broken())

@@ -6,12 +6,25 @@ import asyncio
 import json
 
 import pytest
+from fake_discord import (
+    BOT_ID,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    GUILD_ID,
+    OTHER_USER_ID,
+    USER_ID,
+    FakeDiscord,
+    button_ids,
+    click,
+    mention_of_bot,
+    message_create,
+    slash,
+)
 
+from rolecall.adapters.discord_render import render
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.sqlite_store import SQLiteStore
-from fake_discord import (BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, GUILD_ID, OTHER_USER_ID, USER_ID, FakeDiscord, button_ids,
-                          click, mention_of_bot, message_create, slash)
 
 pytestmark = pytest.mark.asyncio
 
@@ -119,7 +132,7 @@ async def test_result_shows_the_askers_last_quiz_result_privately(fake, bot, con
 
     _, quiz = await command(fake, "quiz")
     quiz_id = int(quiz["id"])
-    while fake.messages[quiz_id]["embeds"][0]["title"].startswith("Question "):
+    while fake.messages[quiz_id]["embeds"][0]["title"].startswith("Step "):
         await press(fake, quiz_id, button_ids(fake.messages[quiz_id])[0])
     finished = fake.messages[quiz_id]["embeds"][0]
     assert finished["title"] == "Your quiz result"
@@ -131,7 +144,7 @@ async def test_result_shows_the_askers_last_quiz_result_privately(fake, bot, con
     assert embed["description"] == finished["description"]
     expected = conversation.handle(Message(text="my result", platform="discord", workspace=str(GUILD_ID),
                                            channel=str(CHANNEL_ID), user=str(USER_ID)))
-    assert embed["description"] == expected.text
+    assert embed == render(expected).to_dict(), "the card shows what the core saved"
 
     body, _ = await command(fake, "result", user_id=OTHER_USER_ID)  # someone else's result is not shown
     assert "haven't finished the quiz" in body["data"]["embeds"][0]["description"]
@@ -202,6 +215,6 @@ async def test_a_flood_of_commands_and_clicks_sends_nothing(fake, start_bot, lim
     silent = slash("quiz")                                                  # 5: no answer at all
     await fake.interaction(silent)
     _, other = await command(fake, "quiz", user_id=OTHER_USER_ID)
-    assert other["embeds"][0]["title"].startswith("Question 1")
+    assert other["embeds"][0]["title"].startswith("Step 1")
     await asyncio.sleep(0.05)
     assert not [c for c in fake.calls if f"/interactions/{silent['id']}/" in c.path]

@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from fake_discord import (
+    BOT_ID,
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    OTHER_BOT_ID,
+    USER_ID,
+    button_ids,
+    click,
+    mention_of_bot,
+    message_create,
+)
 
-from rolecall.adapters.discord_bot import COLOURS
+from rolecall.adapters.discord_render import COLOURS
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.sqlite_store import MemoryStore
-from fake_discord import (BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, OTHER_BOT_ID, USER_ID, button_ids, click, mention_of_bot,
-                          message_create)
 
 pytestmark = pytest.mark.asyncio
 
@@ -51,7 +60,7 @@ async def test_a_mention_gets_the_verdict_as_a_reply(fake, bot, advisor):
     assert embed["color"] == COLOURS[answer.verdict].value
     assert str(body["message_reference"]["message_id"]) == payload["id"]
     assert body["message_reference"]["fail_if_not_exists"] is False
-    assert body["allowed_mentions"] == {"parse": [], "replied_user": False}, "no ping, not even of the person replied to"
+    assert body["allowed_mentions"] == {"parse": [], "replied_user": False}, "no ping, not even of the one replied to"
 
 
 async def test_the_nickname_mention_form_is_stripped_too(fake, bot, advisor):
@@ -72,20 +81,20 @@ async def test_a_dm_works_like_the_terminal_chat(fake, bot, advisor):
 
 async def test_a_quiz_in_a_dm_with_typed_answers_and_buttons(fake, bot):
     body = await say(fake, "quiz", dm=True)
-    assert body["embeds"][0]["title"].startswith("Question 1 of ")
+    assert body["embeds"][0]["title"].startswith("Step 1 of ")
     total = int(body["embeds"][0]["title"].rsplit(" ", 1)[1])
     ids = [b["custom_id"] for row in body["components"] for b in row["components"]]
     assert ids and all(i.startswith("rolecall:quiz:") and "|" not in i for i in ids), ids
 
     body = await say(fake, "a", dm=True)  # typed answer
-    assert body["embeds"][0]["title"] == f"Question 2 of {total}"
+    assert body["embeds"][0]["title"] == f"Step 2 of {total}"
 
     # ... then a click on the buttons of that message edits it in place
     message_id = int(fake.messages_from(fake.posts(DM_CHANNEL_ID)[-1])["id"])
     payload = click(fake, message_id, button_ids(fake.messages[message_id])[0], dm=True)
     await fake.interaction(payload)
     assert (await fake.callback_for(int(payload["id"]))).body["type"] == 7
-    assert fake.messages[message_id]["embeds"][0]["title"] == f"Question 3 of {total}"
+    assert fake.messages[message_id]["embeds"][0]["title"] == f"Step 3 of {total}"
 
     for step in range(3, total + 1):
         body = await say(fake, "b", dm=True)
@@ -97,9 +106,9 @@ async def test_a_quiz_in_a_dm_with_typed_answers_and_buttons(fake, bot):
 
 async def test_a_quiz_by_mention_in_a_channel(fake, bot):
     body = await say(fake, f"<@{BOT_ID}> quiz")
-    assert body["embeds"][0]["title"].startswith("Question 1 of ")
+    assert body["embeds"][0]["title"].startswith("Step 1 of ")
     body = await say(fake, f"<@{BOT_ID}> b")
-    assert body["embeds"][0]["title"].startswith("Question 2 of ")
+    assert body["embeds"][0]["title"].startswith("Step 2 of ")
     body = await say(fake, f"<@{BOT_ID}> stop")
     assert "Quiz stopped" in body["embeds"][0]["description"]
 
@@ -134,5 +143,5 @@ async def test_replies_to_the_bot_count_only_with_the_content_intent(fake, start
 
     await start_bot(message_content=True)
     body = await say(fake, "a", mention=False, reference=bot_message)
-    assert first["embeds"][0]["title"].startswith("Question 1 of ")
-    assert body["embeds"][0]["title"].startswith("Question 2 of ")
+    assert first["embeds"][0]["title"].startswith("Step 1 of ")
+    assert body["embeds"][0]["title"].startswith("Step 2 of ")

@@ -1,4 +1,4 @@
-"""/rolecall debate: one public poll card that every vote edits in place, a reveal, and buttons that outlive restarts."""
+"""/rolecall debate: one public poll card that every vote edits in place, a reveal, buttons that outlive restarts."""
 
 from __future__ import annotations
 
@@ -7,12 +7,22 @@ import json
 import re
 
 import pytest
+from fake_discord import (
+    BOT_ID,
+    CHANNEL_ID,
+    OTHER_USER_ID,
+    USER_ID,
+    FakeDiscord,
+    button_ids,
+    click,
+    mention_of_bot,
+    message_create,
+    slash,
+)
 
-from rolecall.adapters.discord_bot import COLOURS, POLL_COLOUR
+from rolecall.adapters.discord_render import COLOURS, POLL_COLOUR
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.sqlite_store import SQLiteStore
-from fake_discord import (BOT_ID, CHANNEL_ID, OTHER_USER_ID, USER_ID, FakeDiscord, button_ids, click, mention_of_bot,
-                          message_create, slash)
 
 pytestmark = pytest.mark.asyncio
 
@@ -117,10 +127,10 @@ async def test_reveal_turns_the_card_into_the_result(fake, bot, advisor):
         ("Product", "1"), ("Project · Rolecall's answer", "2"), ("Both", "0")]
     description = embed["description"]
     assert description.startswith("Rolecall: Project manager.")
-    assert answer.reason in description
+    assert answer.part.reason in description
     assert "2 of 3 agreed with Rolecall" in description
     assert "Topic:" not in description
-    assert embed["footer"]["text"].startswith("Topic: ") and "Source:" in embed["footer"]["text"]
+    assert embed["footer"]["text"].startswith(f"{answer.part.topic_label} · {answer.part.source} · ")
     assert embed["footer"]["text"].endswith("3 votes · closed")
 
 
@@ -262,7 +272,8 @@ async def test_a_debate_started_by_mention_reveals_itself_too(fake, start_bot, a
     (post,) = await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages")
     message_id = int(fake.messages_from(post)["id"])
     assert card(fake, message_id)["title"].startswith("Debate: ")
-    (edit,) = await fake.wait_for(lambda c: c.method == "PATCH" and c.path == f"/channels/{CHANNEL_ID}/messages/{message_id}")
+    path = f"/channels/{CHANNEL_ID}/messages/{message_id}"
+    (edit,) = await fake.wait_for(lambda c: c.method == "PATCH" and c.path == path)
     assert edit.body["allowed_mentions"] == {"parse": []}
     assert card(fake, message_id)["title"] == "Debate closed: Is the burndown chart product or project work?"
     assert fake.messages[message_id]["components"] == []

@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 
 import pytest
+from fake_discord import (
+    CHANNEL_ID,
+    GUILD_ID,
+    OTHER_USER_ID,
+    USER_ID,
+    FakeDiscord,
+    button_ids,
+    click,
+    mention_of_bot,
+    message_create,
+    slash,
+)
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
+from rolecall.bot.parts import QuizResult
 from rolecall.bot.sqlite_store import SQLiteStore
-from fake_discord import (CHANNEL_ID, GUILD_ID, OTHER_USER_ID, USER_ID, FakeDiscord, button_ids, click,
-                          mention_of_bot, message_create, slash)
 
 pytestmark = pytest.mark.asyncio
 
@@ -40,7 +51,7 @@ def title(message: dict) -> str:
 
 
 def progress(message: dict) -> tuple[int, int]:
-    found = re.fullmatch(r"Question (\d+) of (\d+)", title(message))
+    found = re.fullmatch(r"Step (\d+) of (\d+)", title(message))
     assert found, f"not a quiz question: {message['embeds']}"
     return int(found[1]), int(found[2])
 
@@ -57,15 +68,17 @@ async def test_a_whole_quiz_clicked_through_edits_one_message_to_the_result(fake
         assert body["data"]["allowed_mentions"] == {"parse": []}
     result = fake.messages[message_id]
     assert title(result) == "Your quiz result"
-    assert result["embeds"][0]["description"].startswith("Your result: ")
+    # The core saved it: "my result" in chat shows the same result, which the card leads with.
+    mine = conversation.handle(Message(text="my result", platform="discord", workspace=str(GUILD_ID),
+                                       channel=str(CHANNEL_ID), user=str(USER_ID)))
+    assert mine.quiz and mine.quiz["result"]
+    saved = mine.first(QuizResult)
+    assert saved and result["embeds"][0]["description"].startswith(f"**{saved.title}** · product ")
+    assert saved.summary in result["embeds"][0]["description"]
     assert result["embeds"][0]["footer"]["text"] == f"Quiz complete · {total} questions"
     assert result["components"] == [], "the result has no buttons left"
     assert result["flags"] & EPHEMERAL
     assert len([c for c in fake.calls if c.method == "POST" and c.path.startswith("/channels/")]) == posts_before
-    # The core saved it: "my result" in chat shows the same result.
-    mine = conversation.handle(Message(text="my result", platform="discord", workspace=str(GUILD_ID),
-                                       channel=str(CHANNEL_ID), user=str(USER_ID)))
-    assert mine.quiz and mine.quiz["result"]
 
 
 async def test_buttons_keep_working_after_a_restart(fake, start_bot, advisor, store):

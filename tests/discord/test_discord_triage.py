@@ -5,16 +5,11 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from fake_discord import CHANNEL_ID, OTHER_USER_ID, FakeDiscord, modal_submit, slash
 
-from rolecall.adapters.discord_bot import TRIAGE_INPUT_ID, TRIAGE_MODAL_ID
+from rolecall.adapters.discord_commands import TRIAGE_INPUT_ID, TRIAGE_MODAL_ID
 from rolecall.bot.plain_text import render
 from rolecall.bot.triage import MAX_CHAT_ROWS, triage_pasted
-
-
-def triage_text(advisor, text: str) -> str:
-    """The plain-text table the core renders for a pasted backlog."""
-    return render([triage_pasted(advisor, text)])
-from fake_discord import CHANNEL_ID, OTHER_USER_ID, FakeDiscord, modal_submit, slash
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,6 +22,11 @@ BACKLOG = """# Sprint 12
 - [x] Prioritise the roadmap
 - Track the budget burn
 """
+
+
+def triage_text(advisor, text: str) -> str:
+    """The plain-text table the core renders for a pasted backlog."""
+    return render([triage_pasted(advisor, text)])
 
 
 def code_block(table: str) -> str:
@@ -93,9 +93,10 @@ async def test_a_form_opened_before_a_restart_is_answered_after_it(fake, start_b
     await first.close()
 
     await start_bot()
-    deferred, follow_up = await submit(fake, "Update the release plan\nPrioritise the roadmap", user_id=OTHER_USER_ID)
+    backlog = "Update the release plan\nPrioritise the roadmap"
+    deferred, follow_up = await submit(fake, backlog, user_id=OTHER_USER_ID)
     assert_private(deferred, follow_up, fake)
-    assert follow_up.body["content"] == code_block(triage_text(advisor, "Update the release plan\nPrioritise the roadmap"))
+    assert follow_up.body["content"] == code_block(triage_text(advisor, backlog))
 
 
 async def test_a_long_table_comes_as_an_attached_text_file(fake, bot, advisor):
