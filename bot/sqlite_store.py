@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
 import threading
 import time
@@ -9,31 +11,53 @@ from pathlib import Path
 
 from .store import DEFAULT_TTL, Change, StoreError, T, Updated, Value, decode, encode
 
+log = logging.getLogger(__name__)
+
 
 class SQLiteStore:
     """A key-value table in one SQLite file: WAL, one connection per thread, IMMEDIATE transactions."""
 
     def __init__(self, path: str | Path, *, ttl: float = DEFAULT_TTL):
+        """Never fails: a file that cannot be used (corrupt, not SQLite, read-only, a full disk) is reported once,
+        naming it, and every call raises StoreError until it can be used, so Rolecall keeps answering questions."""
         self.path = str(path)
         self.ttl = ttl
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
+        self._ready = False
+        self._warned = False
+        self._lock = threading.Lock()
+        with contextlib.suppress(StoreError):  # already reported; later calls try again
+            self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
             try:
+                if self.path != ":memory:":
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA busy_timeout=30000")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
-                db.execute("PRAGMA busy_timeout=30000")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open {self.path}: {exc}") from exc
+                if not self._ready:
+                    db.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                               "expires REAL NOT NULL)")
+                    self._ready = True
+            except (sqlite3.Error, OSError) as exc:
+                if db is not None:
+                    db.close()
+                self._report(exc)
+                raise StoreError(f"cannot use the store file {self.path}: {exc}") from exc
             self._local.db = db
         return db
+
+    def _report(self, exc: Exception) -> None:
+        with self._lock:
+            if self._warned:
+                return
+            self._warned = True
+        log.warning("cannot use the store file %s (%s): answering questions without saving quiz, poll or feedback "
+                    "state; move the file aside or fix its folder's permissions", self.path, exc)
 
     def get(self, key: str) -> Value | None:
         try:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from . import env
 from .sqlite_store import MemoryStore, SQLiteStore
 from .store import DEFAULT_TTL, Store
 
@@ -19,7 +20,7 @@ def default_path() -> Path:
 def open_store(url: str | None = None, *, ttl: float | None = None) -> Store:
     """A store from a URL: sqlite:///path.db, redis://host:port/db, memory://; default SQLite."""
     url = url or os.environ.get("ROLECALL_STORE") or ""
-    ttl = ttl if ttl is not None else float(os.environ.get("ROLECALL_SESSION_TTL", DEFAULT_TTL))
+    ttl = ttl if ttl is not None else env.number("ROLECALL_SESSION_TTL", DEFAULT_TTL, minimum=1)
     if not url:
         return SQLiteStore(default_path(), ttl=ttl)
     parsed = urlparse(url)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
+from .bot import env
 from .bot.advisor import Advisor
 from .bot.knowledge import KnowledgeError
 
@@ -26,7 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)  # environment defaults are read (and checked) here
+    except ValueError as exc:
+        print(f"rolecall: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.run(args)
     except KnowledgeError as exc:
@@ -72,11 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run Rolecall as a Slack app or Discord bot",
                            description="Run a chat platform front end. Tokens come from the environment (or a .env file).")
     serve.add_argument("platform", choices=["slack", "discord"], help="which platform to serve")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)),
+    serve.add_argument("--port", type=int, default=None,
                        help="HTTP port for Slack's HTTP mode (default 3000, or PORT)")
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"), help="address to listen on (default 0.0.0.0)")
     serve.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
-    serve.add_argument("--rate-limit", type=int, metavar="N", default=int(os.environ.get("ROLECALL_RATE_LIMIT", 20)),
+    serve.add_argument("--rate-limit", type=int, metavar="N", default=None,
                        help="messages a minute per person before a polite refusal (default 20, or ROLECALL_RATE_LIMIT; 0 = off)")
     _add_conversation(serve, with_user=False)
     serve.set_defaults(run=_cmd_serve)
@@ -152,8 +157,8 @@ def _add_conversation(parser: argparse.ArgumentParser, *, with_user: bool = True
                         "your data directory), redis://host:port/db, or memory:// (or ROLECALL_STORE)")
     parser.add_argument("--session-ttl", type=float, metavar="SECONDS",
                         help="forget idle quizzes after this long (default 86400, or ROLECALL_SESSION_TTL)")
-    poll_default = os.environ.get("ROLECALL_POLL_DURATION")
-    parser.add_argument("--poll-duration", type=float, metavar="SECONDS", default=float(poll_default) if poll_default else None,
+    poll_default = env.number("ROLECALL_POLL_DURATION", -1)
+    parser.add_argument("--poll-duration", type=float, metavar="SECONDS", default=poll_default if poll_default >= 0 else None,
                         help="debate polls reveal themselves after this long (default 600, or ROLECALL_POLL_DURATION)")
     _add_knowledge(parser)
 
@@ -198,10 +203,7 @@ def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
     from .bot.conversation import Conversation
     from .bot.store_url import open_store
 
-    try:
-        store = open_store(args.store, ttl=args.session_ttl)
-    except ValueError as exc:
-        raise SystemExit(f"rolecall: {exc}") from None
+    store = open_store(args.store, ttl=args.session_ttl)  # a bad URL or TTL is a ValueError: one line, exit 2
     return Conversation(_advisor(args), store, poll_duration=args.poll_duration, rate_limit=rate_limit)
 
 
@@ -242,6 +244,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from .adapters.discord_bot import serve
     from .bot.logs import configure
 
+    # Serve-only settings are read here, so a stray PORT cannot stop `rolecall chat`; a bad one names itself.
+    if args.port is None:
+        args.port = int(env.number("PORT", 3000, whole=True))
+    if args.rate_limit is None:
+        args.rate_limit = int(env.number("ROLECALL_RATE_LIMIT", 20, whole=True))
     configure(os.environ.get("ROLECALL_LOG_LEVEL", "INFO"))
     conversation = _conversation(args, rate_limit=args.rate_limit)
     KnowledgeWatcher([Path(d) for d in args.knowledge], conversation.use_advisor).start()

@@ -205,7 +205,7 @@ def test_chat_json_prints_one_reply_object_per_input_line(run_cli):
     replies = json_lines(result.stdout)
     assert len(replies) == len(lines)
     for reply in replies:
-        assert CHAT_KEYS <= set(reply)
+        assert set(reply) >= CHAT_KEYS
         assert isinstance(reply["text"], str) and reply["text"]
         assert reply["verdict"] is None or reply["verdict"] in VERDICTS
         assert isinstance(reply["choices"], list)
@@ -334,3 +334,12 @@ def test_eval_of_a_bad_file_is_a_one_line_error(tmp_path, run_cli, content):
     assert result.returncode != 0
     assert "labelled.yaml" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize(("variable", "command"), [("ROLECALL_SESSION_TTL", "chat"), ("ROLECALL_POLL_DURATION", "chat"),
+                                                   ("ROLECALL_RATE_LIMIT", "serve"), ("PORT", "serve")])
+def test_a_malformed_number_in_the_environment_names_the_variable(run_cli, variable, command, tmp_path):
+    args = ["chat", "--json"] if command == "chat" else ["serve", "slack", "--env-file", str(tmp_path / "none.env")]
+    done = run_cli(*args, input=b"hi\n", env={variable: "abc", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert done.returncode == 2
+    assert variable in done.stderr.decode() and "Traceback" not in done.stderr.decode()

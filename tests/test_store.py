@@ -6,15 +6,14 @@ import json
 import threading
 
 import pytest
+from rolecall_support import run_cli
+from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.sqlite_store import SQLiteStore
 from rolecall.bot.store import StoreError
 from rolecall.bot.store_url import open_store
-
-from rolecall_support import run_cli
-from test_quiz import PRODUCT_ANSWERS, PROJECT_ANSWERS
 
 
 def test_returning_none_from_update_deletes_the_key(tmp_path):
@@ -88,5 +87,37 @@ def test_store_url_forms(tmp_path):
 def test_unwritable_store_reports_a_store_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises((StoreError, OSError)):
-        SQLiteStore(blocker / "sub" / "s.db")
+    store = SQLiteStore(blocker / "sub" / "s.db")  # never fails to start: Rolecall answers without saving
+    with pytest.raises(StoreError):
+        store.put("k", {"a": 1})
+
+
+# -- a store file that cannot be used ---------------------------------------------------------
+
+@pytest.mark.parametrize("content", [b"this is not a database " * 300, b"SQLite format 3\x00" + b"\x00" * 50],
+                         ids=["not-sqlite", "truncated"])
+def test_chat_on_a_damaged_store_file_still_answers_questions(tmp_path, content):
+    path = tmp_path / "state.db"
+    path.write_bytes(content)
+    done = run_cli("chat", "--json", "--store", f"sqlite:///{path}", input=b"who owns the roadmap?\nquiz\n")
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert done.returncode == 0
+    assert replies[0]["verdict"] == "product"
+    assert "can't save" in replies[1]["text"]
+    assert str(path) in done.stderr.decode(), "one warning names the file"
+
+
+def test_a_damaged_store_file_is_reported_once_not_per_message(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"garbage" * 1000)
+    done = run_cli("chat", "--json", "--store", f"sqlite:///{path}", input=b"quiz\nquiz\nquiz\n")
+    assert done.stderr.decode().count("cannot use the store file") == 1
+
+
+def test_a_store_that_cannot_be_opened_raises_store_error_on_use_not_on_creation(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"garbage" * 1000)
+    store = SQLiteStore(path)
+    with pytest.raises(StoreError):
+        store.get("k")
+    assert store.ping() is False
