@@ -1,23 +1,57 @@
-"""The core's `Reply` as Slack Block Kit: verdict, quiz, result and debate-poll cards, the triage table and modal.
+"""The core's typed reply parts laid out as Slack Block Kit: verdict, quiz, result and debate-poll cards, the triage
+table, the triage modal and the App Home tab.
 
-Rendering only: every word comes from the core. Block Kit's limits are applied
-here (https://api.slack.com/reference/block-kit/blocks): section text 3,000
-characters, header 150, button label 75, 25 buttons per actions block.
+Layout only: the meaning comes from the parts (`bot.parts`), and sentences
+the core words itself come from `bot.plain_text`, which also gives every
+message its plain-text fallback. Nothing here reads meaning back out of prose.
 
-All text that Slack parses as mrkdwn is escaped (`&`, `<`, `>`, see
-https://api.slack.com/reference/surfaces/formatting#escaping) and defanged, so
-nothing a user typed can become a link, a mention or a mass notification.
+Block Kit's limits are applied here (https://api.slack.com/reference/block-kit/blocks):
+section text 3,000 characters, header 150, button label 75, 25 buttons per actions block,
+50 blocks per message. All text that Slack parses as mrkdwn is escaped (`&`, `<`, `>`, see
+https://api.slack.com/reference/surfaces/formatting#escaping) and defanged, so nothing a
+user typed can become a link, a mention or a mass notification.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from ..bot.advisor import ROLE_NAMES
+from ..bot import buttons, plain_text
 from ..bot.messages import Choice, Reply
-from ..bot.normalize import defang
+from ..bot.parts import (
+    OWNERS,
+    Notice,
+    Part,
+    PollCard,
+    QuizEnded,
+    QuizQuestion,
+    QuizResult,
+    TriageTable,
+    Verdict,
+    role_name,
+)
+from .slack_block_kit import (
+    BUTTON_LIMIT,
+    FALLBACK_LIMIT,
+    INPUT_LIMIT,
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    Block,
+    SlackMessage,
+    button,
+    buttons_block,
+    code_sections,
+    context,
+    escape,
+    header,
+    sections,
+    truncate,
+)
+
+__all__ = ["ACTION_PREFIX", "CHOICES_BLOCK", "INPUT_LIMIT", "POLL_BLOCK", "SECTION_LIMIT", "TRIAGE_ACTION",
+           "TRIAGE_BLOCK", "TRIAGE_CALLBACK", "SlackMessage", "card_owner_of", "escape", "home_view", "render",
+           "triage_message", "triage_modal"]
 
 ACTION_PREFIX = "rolecall:"
 """Every button's action_id starts with this, so one listener takes them all."""
@@ -25,105 +59,205 @@ CHOICES_BLOCK = "rolecall:choices"
 """block_id of a card's buttons; `CHOICES_BLOCK:<user id>` names the person the card belongs to."""
 POLL_BLOCK = "rolecall:poll"
 """block_id of a poll card's buttons (`POLL_BLOCK:<poll id>`): no owner, anyone may vote."""
+AGAIN_BLOCK = "rolecall:again"
+HOME_BLOCK = "rolecall:home"
 HOME_ACTION = "rolecall:home:quiz"
-START_QUIZ = "quiz:start"
 TRIAGE_CALLBACK = "rolecall:triage"
 """callback_id of the triage modal; its view_submission comes back under this id."""
 TRIAGE_BLOCK = "rolecall:triage:tasks"
 TRIAGE_ACTION = "tasks"
 
-SECTION_LIMIT = 3000
-HEADER_LIMIT = 150
-BUTTON_LIMIT = 75
-CONTEXT_LIMIT = 2000
-FALLBACK_LIMIT = 3000
-MAX_BUTTONS = 25
-MAX_BLOCKS = 50
-INPUT_LIMIT = 3000
-"""The most a plain_text_input takes (Slack's own cap on max_length)."""
 TABLE_SECTIONS = 10
 """Code-block sections of a triage table in one message (about 30,000 characters); more rows are cut with a note."""
 SKIPPED_LINES = 10
 
-_QUESTION = re.compile(r"^Question (\d+) of (\d+): (.*)$")
-_OPTION = re.compile(r"^\s+[a-z]\) ")
-_TOPIC = re.compile(r"^Topic: (.+?) · Source: (.+)$")
-_RESULT = re.compile(r"^Your result: (.+?)(?: \(product [\d.]+%, project [\d.]+%\))?\.?$")
-_AGREED = re.compile(r"^(\d+ of \d+ agreed)( with Rolecall.*)$")
-_FENCE = re.compile(r"`{3,}")
-
-
-@dataclass(frozen=True)
-class SlackMessage:
-    """What goes into chat.postMessage, a response_url post or chat.update."""
-
-    text: str
-    """Plain-text fallback for notifications and screen readers (escaped, like everything else)."""
-    blocks: list[dict[str, Any]]
-
-
-def escape(text: str) -> str:
-    """Text safe inside mrkdwn: no links, mentions or mass notifications can form."""
-    text = defang(text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 def render(reply: Reply, *, owner: str | None = None) -> SlackMessage:
-    """Blocks for one reply; `owner` is the Slack user a quiz card belongs to (put on its buttons)."""
-    quiz = reply.quiz or {}
-    if quiz.get("result"):
-        blocks = _result_card(reply)
-    elif quiz and reply.choices:
-        blocks = _quiz_card(reply, owner)
-    elif reply.poll:
-        blocks = _poll_card(reply)
-    elif reply.verdict:
-        blocks = _verdict_card(reply.verdict, reply.text)
+    """Blocks for one reply, part by part; `owner` is the Slack user the card belongs to (`Conversation.card_owner`),
+    written into its buttons' block_id so a click can say whose card it was."""
+    table = reply.first(TriageTable)
+    if table is not None:
+        return _triage(table, [p for p in reply.parts if isinstance(p, Notice)])
+    blocks: list[Block] = []
+    for part in reply.parts:
+        blocks += _part(part, reply, owner)
+    if reply.choices and reply.first(QuizQuestion) is None:  # a quiz card puts its buttons under the question
+        card = reply.first(PollCard)
+        blocks.append(_choices(reply.choices, owner, poll=card.id if card else None))
+    return SlackMessage(text=_fallback(reply.text), blocks=blocks[:MAX_BLOCKS])
+
+
+def card_owner_of(block_id: str) -> str | None:
+    """The user id a card's buttons were rendered for (see CHOICES_BLOCK), if any."""
+    prefix = CHOICES_BLOCK + ":"
+    if not block_id.startswith(prefix):
+        return None
+    return block_id[len(prefix):] or None
+
+
+def _part(part: Part, reply: Reply, owner: str | None) -> list[Block]:
+    if isinstance(part, Verdict):
+        return _verdict(part)
+    if isinstance(part, QuizQuestion):
+        return _question(part, reply.choices, owner)
+    if isinstance(part, QuizResult):
+        return _result(part)
+    if isinstance(part, PollCard):
+        return _poll(part, private=reply.private)
+    if isinstance(part, (Notice, QuizEnded)):
+        return sections(plain_text.part_text(part))
+    return []  # a triage table is a message of its own (see render)
+
+
+def _choices(choices: Sequence[Choice], owner: str | None, *, poll: str | None = None) -> Block:
+    """The buttons of a card: a poll's take anyone's vote; others name their owner, if the card has one."""
+    if poll:
+        block_id = f"{POLL_BLOCK}:{poll}"
     else:
-        blocks = _sections(reply.text)
-    if reply.choices and not (quiz and not quiz.get("result")):
-        # feedback and poll buttons: anyone may click them, so they carry no owner
-        poll_id = (reply.poll or {}).get("id")
-        blocks.append(_buttons(reply.choices, None, block_id=f"{POLL_BLOCK}:{poll_id}" if poll_id else None))
-    return SlackMessage(text=_truncate(escape(reply.text), FALLBACK_LIMIT), blocks=blocks[:MAX_BLOCKS])
+        block_id = f"{CHOICES_BLOCK}:{owner}" if owner else CHOICES_BLOCK
+    return buttons_block(block_id, [button(f"{ACTION_PREFIX}choice:{i}", c) for i, c in enumerate(choices)])
 
 
-def triage_message(text: str) -> SlackMessage:
-    """The core's triage table as one message: notes, the table in code blocks, the counts, skipped rows.
+def _fallback(text: str) -> str:
+    return truncate(escape(text), FALLBACK_LIMIT)
+
+
+# -- verdicts ----------------------------------------------------------------------
+
+def _verdict(verdict: Verdict) -> list[Block]:
+    """The verdict as a header, the reason (and a close call), and a context line with the topic and its source."""
+    blocks = [header(role_name(verdict.owner)), *sections(_reasoning(verdict))]
+    if verdict.topic is not None:
+        blocks.append(_topic_line(verdict))
+    return blocks
+
+
+def _reasoning(verdict: Verdict) -> str:
+    """Why: for a topic, the reason, the source's own words and a close call; otherwise the whole note (with the
+    closest topics)."""
+    if verdict.topic is None:
+        return plain_text.verdict_text(verdict)
+    lines = [verdict.reason]
+    if verdict.quote:
+        lines.append(f"“{verdict.quote}”")
+    if verdict.close_call is not None:
+        lines.append(plain_text.close_call_text(verdict))
+    return "\n".join(lines)
+
+
+def _topic_line(verdict: Verdict) -> Block:
+    """`*release plan* · common industry practice`."""
+    label = f"*{escape(verdict.topic_label or verdict.topic or '')}*"
+    return context(" · ".join([label, escape(verdict.source)] if verdict.source else [label]), escaped=True)
+
+
+# -- the quiz ----------------------------------------------------------------------
+
+def _question(question: QuizQuestion, choices: Sequence[Choice], owner: str | None) -> list[Block]:
+    """Intro, the question in bold, its options as buttons, and how far along the quiz is."""
+    blocks = [*sections(question.intro), *sections(f"*{escape(question.text)}*", escaped=True)]
+    if any(len(c.label) > BUTTON_LIMIT for c in choices):
+        listing = "\n".join(f"{chr(97 + i)}) {escape(c.label)}" for i, c in enumerate(choices))
+        blocks += sections(listing, escaped=True)  # a shortened button keeps its full wording here
+    if choices:
+        blocks.append(_choices(choices, owner))
+    progress = f"Step {question.step} of {question.of}"
+    blocks.append(context(" · ".join([progress, question.hint] if question.hint else [progress])))
+    return blocks
+
+
+def _result(result: QuizResult) -> list[Block]:
+    """The role as a header, the scores, what weighed most, the career path, and a button to take the quiz again."""
+    scores = f"Product {result.scores.get('product', 0)}% · Project {result.scores.get('project', 0)}%"
+    paragraphs = [escape(result.summary)]
+    if result.because:
+        paragraphs.append("*What weighed most:* you " + " and you ".join(escape(b) for b in result.because) + ".")
+    if result.career:
+        paragraphs.append(f"*Career path:* {escape(result.career)}")
+    if result.certifications:
+        paragraphs.append("*Certifications to look at:* " + ", ".join(escape(c) for c in result.certifications) + ".")
+    if result.first_step:
+        paragraphs.append(f"*A first step:* {escape(result.first_step)}")
+    again = buttons_block(AGAIN_BLOCK, [button(f"{ACTION_PREFIX}choice:0", Choice(buttons.quiz_start(),
+                                                                                     "Take the quiz again"))])
+    return [header(f"Quiz result: {result.title}"), context(scores),
+            *sections("\n\n".join(p for p in paragraphs if p.strip()), escaped=True), again]
+
+
+# -- debate polls ------------------------------------------------------------------
+
+def _poll(card: PollCard, *, private: bool) -> list[Block]:
+    """Open: the question, the tally and (added by `render`) the vote and reveal buttons. Closed: the team's tally
+    beside Rolecall's verdict, its reason and source, and how many agreed. A private reply about a poll (a vote
+    that came too late) is a note: the question and where the poll stands."""
+    tally = _tally(card)
+    if private:
+        ending = f"Final tally: {tally}" if card.closed else f"Tally so far: {tally}"
+        if card.closed and card.verdict is not None:
+            ending += f" · Rolecall: *{escape(role_name(card.verdict.owner))}*"
+        return [*sections(f"*{escape(card.question)}*", escaped=True), context(ending, escaped=True)]
+    blocks = [header(card.question or "Debate")]
+    if not card.closed:
+        return [*blocks, *sections(f"Tally: {tally}", escaped=True), context(plain_text.POLL_HINT)]
+    blocks += sections(f"*Closed.* The team voted: {tally}", escaped=True)
+    verdict = card.verdict
+    if verdict is None or verdict.owner == "unknown":
+        said = plain_text.verdict_text(verdict) if verdict else role_name("unknown") + "."
+        return blocks + sections(f"*Rolecall:* {escape(said)}", escaped=True)  # honest, and nobody "agreed"
+    label = role_name(verdict.owner)
+    blocks += sections(f"*Rolecall: {escape(label)}.* {escape(_reasoning(verdict))}", escaped=True)
+    if verdict.topic is not None:
+        blocks.append(_topic_line(verdict))
+    agreed = f"*{card.agreed} of {card.votes} agreed* with Rolecall ({escape(label.lower())})."
+    return blocks + sections(agreed, escaped=True)
+
+
+def _tally(card: PollCard) -> str:
+    """Counts only, never names: `*Product* 3 · *Project* 1 · *Both* 0 (4 votes)`."""
+    counts = " · ".join(f"*{option.capitalize()}* {int(card.tally.get(option, 0) or 0)}" for option in OWNERS)
+    return f"{counts} ({card.votes} vote{'' if card.votes == 1 else 's'})"
+
+
+# -- the triage table --------------------------------------------------------------
+
+def triage_message(source: Reply | TriageTable) -> SlackMessage:
+    """A triage reply as one message; a reply without a table (a note: the rate limit, an error) as any other."""
+    if isinstance(source, TriageTable):
+        return _triage(source, [])
+    table = source.first(TriageTable)
+    if table is None:
+        return render(source)
+    return _triage(table, [p for p in source.parts if isinstance(p, Notice)])
+
+
+def _triage(table: TriageTable, notices: Sequence[Notice]) -> SlackMessage:
+    """Notes, the table in code blocks, the counts, the skipped rows.
 
     Slack caps a section at 3,000 characters and a message at 50 blocks, so the
     table is split on row boundaries (its header repeated) into at most
     TABLE_SECTIONS code blocks; rows beyond that are cut with a note pointing to
     the command line. The counts per verdict are always kept.
     """
-    lines = text.split("\n")
-    head = next((i for i, line in enumerate(lines) if line.startswith("TASK ")), None)
-    if head is None:  # not a table but a note (the rate limit, an error): shown as any other reply
-        return render(Reply(text=text))
-    blocks = [_header("Backlog triage")]
-    notes = [line for line in lines[:head] if line.strip()]
-    rest = lines[head + 1:]
-    end = next((i for i, line in enumerate(rest) if not line.strip()), len(rest))
-    rows, after = rest[:end], rest[end + 1:]
-    summary = [line for line in after if line.strip() and not line.startswith("line ")]
-    skipped = [line for line in after if line.startswith("line ")]
-    if notes:
-        blocks += _sections("\n".join(notes))
-    table, shown = _code_sections(rows, [lines[head]], TABLE_SECTIONS)
-    blocks += table
+    notes = [n.text for n in notices]
+    if table.read_lines is not None:
+        notes.append(plain_text.triage_limit_text(table))
+    blocks = [header("Backlog triage"), *sections("\n".join(notes))]
+    rows = [plain_text.triage_row_text(r.task, r.verdict, r.confidence, r.topic) for r in table.rows]
+    listed, shown = code_sections(rows, [plain_text.triage_header()], TABLE_SECTIONS)
+    blocks += listed
     if shown < len(rows):
         cut = len(rows) - shown
-        blocks.append(_context(f"{cut:,} more row{'s' * (cut != 1)} not shown: one Slack message holds {shown:,} of "
-                               "them. Run rolecall triage FILE for the whole table."))
-    if summary:
-        blocks += _code_sections(summary, [], 1)[0]
-    if skipped:
-        listing = "\n".join(skipped[:SKIPPED_LINES])
-        if len(skipped) > SKIPPED_LINES:
-            listing += f"\n… and {len(skipped) - SKIPPED_LINES:,} more skipped"
-        blocks += _sections(listing)[:1]
-    fallback = ("Backlog triage: " + "; ".join(" ".join(x.split()) for x in summary)) if summary else "Backlog triage"
-    return SlackMessage(text=_truncate(escape(fallback), FALLBACK_LIMIT), blocks=blocks[:MAX_BLOCKS])
+        blocks.append(context(f"{cut:,} more row{'s' * (cut != 1)} not shown: one Slack message holds {shown:,} of "
+                              "them. Run rolecall triage FILE for the whole table."))
+    summary = plain_text.triage_counts_lines(table.counts, len(table.skipped))
+    blocks += code_sections(summary, [], 1)[0]
+    if table.skipped:
+        listing = "\n".join(f"line {s.line}: skipped: {s.reason}" for s in table.skipped[:SKIPPED_LINES])
+        if len(table.skipped) > SKIPPED_LINES:
+            listing += f"\n… and {len(table.skipped) - SKIPPED_LINES:,} more skipped"
+        blocks += sections(listing)[:1]
+    fallback = "Backlog triage: " + "; ".join(" ".join(line.split()) for line in summary)
+    return SlackMessage(text=_fallback(fallback), blocks=blocks[:MAX_BLOCKS])
 
 
 def triage_modal(private_metadata: str) -> dict[str, Any]:
@@ -152,245 +286,24 @@ def triage_modal(private_metadata: str) -> dict[str, Any]:
                                     "text": "Write the PRD\nRun the sprint retro\nNegotiate the vendor contract"},
                 },
             },
-            _context(f"Up to {INPUT_LIMIT:,} characters here. For a bigger backlog, run rolecall triage FILE."),
+            context(f"Up to {INPUT_LIMIT:,} characters here. For a bigger backlog, run rolecall triage FILE."),
         ],
     }
 
+
+# -- App Home ----------------------------------------------------------------------
 
 def home_view(help_text: str) -> dict[str, Any]:
     """The App Home tab: what Rolecall is, example questions, and a button to start the quiz."""
+    start = button(HOME_ACTION, Choice(buttons.quiz_start(), "Start the quiz"))
     return {
         "type": "home",
         "blocks": [
-            _header("Rolecall"),
-            *_sections(help_text),
-            {
-                "type": "actions",
-                "block_id": "rolecall:home",
-                "elements": [{
-                    "type": "button",
-                    "action_id": HOME_ACTION,
-                    "style": "primary",
-                    "text": {"type": "plain_text", "text": "Start the quiz"},
-                    "value": START_QUIZ,
-                }],
-            },
-            _context("Mention me in a channel for an answer in a thread, message me in the Messages tab, "
-                     "or use /rolecall who <task> to settle a debate for everyone."),
+            header("Rolecall"),
+            *sections(help_text),
+            buttons_block(HOME_BLOCK, [{**start, "style": "primary"}]),
+            context("Mention me in a channel for an answer in a thread, message me in the Messages tab, "
+                    "or use /rolecall who <task> to settle a debate for everyone."),
         ],
     }
 
-
-# -- cards ------------------------------------------------------------------------
-
-def _verdict_card(verdict: str, text: str) -> list[dict[str, Any]]:
-    """Header with the verdict, the reason, and a context line with topic and source."""
-    label = ROLE_NAMES.get(verdict, verdict)
-    lines = text.split("\n")
-    reason = lines[0].removeprefix(f"{label}. ") if lines[0].startswith(f"{label}. ") else lines[0]
-    rest, context = [], []
-    for line in lines[1:]:
-        found = _TOPIC.match(line)
-        if found:
-            context.append(f"Topic: *{escape(found.group(1))}* · Source: {escape(found.group(2))}")
-        else:
-            rest.append(line)
-    blocks = [_header(label), *_sections("\n".join([reason, *rest]).strip())]
-    if context:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(c, CONTEXT_LIMIT)} for c in context]})
-    return blocks
-
-
-def _quiz_card(reply: Reply, owner: str | None) -> list[dict[str, Any]]:
-    """Intro, the question in bold, its options as buttons, and the progress."""
-    intro, question, hint = [], "", []
-    for line in reply.text.split("\n"):
-        found = _QUESTION.match(line)
-        if found and not question:
-            question = found.group(3)
-        elif _OPTION.match(line) and question:
-            continue  # the options are the buttons
-        elif question:
-            hint.append(line)
-        else:
-            intro.append(line)
-    intro_text = "\n".join(intro).strip()
-    blocks: list[dict[str, Any]] = []
-    answer_text = (reply.answer or {}).get("text", "")
-    if reply.verdict and answer_text and intro_text.startswith(answer_text):
-        blocks += _verdict_card(reply.verdict, answer_text)  # an answer given mid-quiz, then the quiz again
-        intro_text = intro_text[len(answer_text):].strip()
-    if intro_text:
-        blocks += _sections(intro_text)
-    if question:
-        blocks += _sections(f"*{escape(question)}*", escaped=True)
-    if any(len(c.label) > BUTTON_LIMIT for c in reply.choices):
-        listing = "\n".join(f"{chr(97 + i)}) {escape(c.label)}" for i, c in enumerate(reply.choices))
-        blocks += _sections(listing, escaped=True)  # a shortened button keeps its full wording here
-    blocks.append(_buttons(reply.choices, owner))
-    quiz = reply.quiz or {}
-    progress = f"Question {quiz.get('step')} of {quiz.get('of')}"
-    blocks.append(_context(" · ".join([progress, *[h for h in hint if h.strip()]])))
-    return blocks
-
-
-def _poll_card(reply: Reply) -> list[dict[str, Any]]:
-    """A debate poll. Open: the question, the tally line and (appended by `render`) the vote and reveal buttons.
-    Closed: the team's tally beside Rolecall's verdict, its reason and source, and how many agreed.
-    A private reply about a poll (a vote that came too late) is a note with the final tally."""
-    poll = reply.poll or {}
-    tally_line = _tally_line(poll.get("tally") or {})
-    if reply.private:
-        ending = f"Final tally: {tally_line}" if poll.get("closed") else f"Votes so far: {tally_line}"
-        if poll.get("closed") and poll.get("verdict"):
-            ending += f" · Rolecall: *{escape(ROLE_NAMES.get(poll['verdict'], poll['verdict']))}*"
-        return _sections(reply.text) + [_context(ending, escaped=True)]
-    blocks = [_header(str(poll.get("question") or "Debate"))]
-    lines = reply.text.split("\n")
-    if not poll.get("closed"):
-        blocks += _sections(f"Votes so far: {tally_line}", escaped=True)
-        hint = [line for line in lines[1:] if line.strip() and not line.startswith("Votes so far:")]
-        if hint:
-            blocks.append(_context(" ".join(hint)))
-        return blocks
-    blocks += _sections(f"*Closed.* The team voted: {tally_line}", escaped=True)
-    said, context, agreed = [], [], ""
-    for line in lines[1:]:
-        topic, agree = _TOPIC.match(line), _AGREED.match(line)
-        if line.startswith("The team voted:") or not line.strip():
-            continue
-        if topic:
-            context.append(f"Topic: *{escape(topic.group(1))}* · Source: {escape(topic.group(2))}")
-        elif agree:
-            agreed = f"*{escape(agree.group(1))}*{escape(agree.group(2))}"
-        else:
-            said.append(line)
-    if said:
-        first = said[0].removeprefix("Rolecall: ")
-        label = ROLE_NAMES.get(reply.verdict or "", "")
-        if label and reply.verdict != "unknown" and first.startswith(f"{label}. "):
-            first = f"*Rolecall: {escape(label)}.* {escape(first[len(label) + 2:])}"
-        else:
-            first = f"*Rolecall:* {escape(first)}"
-        blocks += _sections("\n".join([first, *(escape(x) for x in said[1:])]), escaped=True)
-    if context:
-        blocks.append({"type": "context",
-                       "elements": [{"type": "mrkdwn", "text": _truncate(c, CONTEXT_LIMIT)} for c in context]})
-    if agreed:
-        blocks += _sections(agreed, escaped=True)
-    return blocks
-
-
-def _tally_line(tally: dict[str, Any]) -> str:
-    """Counts only, never names: `*Product* 3 · *Project* 1 · *Both* 0 (4 votes)`."""
-    counts = [int(tally.get(option, 0) or 0) for option in ("product", "project", "both")]
-    total = sum(counts)
-    return (f"*Product* {counts[0]} · *Project* {counts[1]} · *Both* {counts[2]} "
-            f"({total} vote{'' if total == 1 else 's'})")
-
-
-def _result_card(reply: Reply) -> list[dict[str, Any]]:
-    """The quiz result: the role as a header, the scores, the reasons and the career path."""
-    lines = reply.text.split("\n")
-    found = _RESULT.match(lines[0])
-    title = f"Your result: {found.group(1)}" if found else "Your result"
-    body = lines[1:] if found else lines
-    result = (reply.quiz or {}).get("result") or {}
-    scores = result.get("scores") or {}
-    blocks = [_header(title)]
-    if scores:
-        blocks.append(_context(f"Product {scores.get('product')}% · Project {scores.get('project')}%"))
-    blocks += _sections("\n\n".join(line for line in body if line.strip()))
-    blocks.append({
-        "type": "actions",
-        "block_id": "rolecall:again",
-        "elements": [_button(0, Choice(START_QUIZ, "Take the quiz again"))],
-    })
-    return blocks
-
-
-# -- pieces ------------------------------------------------------------------------
-
-def _header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": _truncate(defang(text), HEADER_LIMIT)}}
-
-
-def _context(text: str, *, escaped: bool = False) -> dict[str, Any]:
-    text = text if escaped else escape(text)
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _truncate(text, CONTEXT_LIMIT)}]}
-
-
-def _code_sections(lines: list[str], repeat: list[str], limit: int) -> tuple[list[dict[str, Any]], int]:
-    """`lines` as code-block sections of at most SECTION_LIMIT characters each, with `repeat` (a table header)
-    on top of every one, and at most `limit` of them. Returns the blocks and how many of `lines` they hold."""
-    room = SECTION_LIMIT - len("```\n\n```")
-    top = [_code_line(line, room // 4) for line in repeat]
-    blocks: list[dict[str, Any]] = []
-    current: list[str] = []
-    base = sum(len(t) + 1 for t in top)
-    size, shown = base, 0
-    for line in lines:
-        text = _code_line(line, room // 2)
-        if current and size + len(text) + 1 > room:
-            blocks.append(_code_block(top + current))
-            if len(blocks) == limit:
-                return blocks, shown
-            current, size = [], base
-        current.append(text)
-        size += len(text) + 1
-        shown += 1
-    if current or not blocks:
-        blocks.append(_code_block(top + current))
-    return blocks, shown
-
-
-def _code_line(line: str, limit: int) -> str:
-    """One line for a code block: escaped, cut to `limit`, and no ``` that would end the block early."""
-    return _truncate(escape(_FENCE.sub("'''", line)), limit)
-
-
-def _code_block(lines: list[str]) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": "```\n" + "\n".join(lines) + "\n```"}}
-
-
-def _sections(text: str, *, escaped: bool = False) -> list[dict[str, Any]]:
-    """One or more mrkdwn sections, split on line breaks to stay under Slack's length limit."""
-    text = text if escaped else escape(text)
-    if not text.strip():
-        return []
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > SECTION_LIMIT:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks if c.strip()]
-
-
-def _buttons(choices: tuple[Choice, ...], owner: str | None, *, block_id: str | None = None) -> dict[str, Any]:
-    block_id = block_id or (f"{CHOICES_BLOCK}:{owner}" if owner else CHOICES_BLOCK)
-    return {"type": "actions", "block_id": block_id,
-            "elements": [_button(i, c) for i, c in enumerate(choices[:MAX_BUTTONS])]}
-
-
-def _button(index: int, choice: Choice) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": f"{ACTION_PREFIX}choice:{index}",
-        "text": {"type": "plain_text", "text": _truncate(defang(choice.label), BUTTON_LIMIT) or "?"},
-        "value": choice.id,
-    }
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

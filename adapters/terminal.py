@@ -6,6 +6,7 @@ prints `Reply`s, nothing more.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -63,10 +64,8 @@ def _repl(conversation: Conversation, user: str) -> int:
 
 
 def _line_editing() -> None:
-    try:
-        import readline  # noqa: F401  (line editing and history, where available)
-    except ImportError:  # pragma: no cover
-        pass
+    with contextlib.suppress(ImportError):  # line editing and history, where available
+        import readline  # noqa: F401
 
 
 def render(reply: Reply) -> str:

@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -154,6 +154,30 @@ OWNERSHIP_TEMPLATES = (
     "who takes care of {t} when we start a new initiative?",
 )
 
+REAL_TEMPLATES = (
+    "who runs {t} for the {c}?",
+    "after the {c}, who updates {t}?",
+    "{lead}, so who should own {t} now?",
+    "{lead}. whose job is {t} here, PdM or PjM?",
+    "for the {c}, who takes care of {t}, the product manager or the project manager?",
+    "hey team, with the {c} coming up, is {t} product or project work?",
+    "quick one before the {c}: who is on the hook for {t}?",
+    "we're arguing about {t} in the {c} channel again, who actually owns it?",
+    "{lead} and now nobody knows who does {t}. product or project?",
+    "should the PO or the delivery lead handle {t} during the {c}?",
+)
+"""Questions shaped like real ones (measured about 1.6x longer than the bare templates): the task plus its context."""
+CONTEXTS = (
+    "payroll system rollout", "board meeting", "Q3 planning offsite", "mobile app relaunch", "vendor migration",
+    "EMEA expansion", "checkout redesign", "data centre move", "quarterly business review", "beta programme",
+    "enterprise tier launch", "sprint review", "steering committee", "holiday code freeze",
+)
+LEADS = (
+    "leadership reshuffled priorities at the offsite", "the launch slipped two weeks", "finance just cut our budget",
+    "the CEO wants a new feature in Q3", "two devs are double-booked next month", "churn jumped last quarter",
+    "the vendor still hasn't confirmed resourcing", "we merged two squads last week",
+)
+
 EMOJI_TEMPLATES = (
     "who owns {t}? 🤔",
     "🚀 {t} - PdM or PjM? 🚀",
@@ -238,14 +262,15 @@ def long_question(topic: str, rng: random.Random, target_chars: int) -> str:
 
 def ownership_question(phrase: str, rng: random.Random, *, templates: Sequence[str] = OWNERSHIP_TEMPLATES) -> str:
     template = rng.choice(templates)
-    return template.format(t=phrase, T=phrase.upper(), slug=phrase.replace(" ", "-"))
+    return template.format(t=phrase, T=phrase.upper(), slug=phrase.replace(" ", "-"), c=rng.choice(CONTEXTS),
+                           lead=rng.choice(LEADS))
 
 
 def question_mix(phrases: Sequence[str], rng: random.Random, total: int = 300) -> list[tuple[str, str]]:
     """A realistic chat mix of (category, question) built from knowledge-base phrases.
 
-    Shares: ~57% clean ownership questions, ~17% with typos, ~10% off-topic,
-    ~5% emoji/markup, ~5% long messages, ~3% small talk, ~3% role-level questions.
+    Shares: ~22% clean ownership questions, ~35% real-shaped ones (a task with its context or a lead-in),
+    ~17% with typos, ~10% off-topic, ~5% emoji/markup, ~5% long messages, ~3% small talk, ~3% role-level.
     """
     mix: list[tuple[str, str]] = []
     n_typo = round(total * 0.17)
@@ -254,9 +279,12 @@ def question_mix(phrases: Sequence[str], rng: random.Random, total: int = 300) -
     n_long = round(total * 0.05)
     n_small = min(len(SMALL_TALK), round(total * 0.03))
     n_role = min(len(ROLE_LEVEL), round(total * 0.03))
-    n_clean = total - n_typo - n_off - n_emoji - n_long - n_small - n_role
+    n_real = round(total * 0.35)
+    n_clean = total - n_typo - n_off - n_emoji - n_long - n_small - n_role - n_real
     for _ in range(n_clean):
         mix.append(("ownership", ownership_question(rng.choice(phrases), rng)))
+    for _ in range(n_real):
+        mix.append(("real_shaped", ownership_question(rng.choice(phrases), rng, templates=REAL_TEMPLATES)))
     typo_pool = [p for p in phrases if any(len(w) >= 5 for w in p.split())] or list(phrases)
     for _ in range(n_typo):
         mix.append(("typo", ownership_question(typo_phrase(rng.choice(typo_pool), rng, max_typos=2), rng)))
@@ -294,7 +322,7 @@ def load_advisor_with_retry(wait_s: float = 60.0, step_s: float = 3.0):
             time.sleep(step_s)
 
 
-def timed_cli_run(cmd: list[str], wait_s: float = 60.0, step_s: float = 3.0, **kwargs) -> tuple[float, "subprocess.CompletedProcess"]:
+def timed_cli_run(cmd: list[str], wait_s: float = 60.0, step_s: float = 3.0, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
     """Wall time of one rolecall command. Exit code 2 (knowledge base error, the YAML mid-edit)
     is retried for up to `wait_s`; only the successful run's time is returned."""
     deadline = time.monotonic() + wait_s

@@ -22,8 +22,19 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _common import (clear_bot_caches, environment, emit_json, goal, question_mix, all_phrases, load_advisor_with_retry, rolecall_executable,
-                     summarize_ns, summarize_s, timed_cli_run)
+from _common import (
+    all_phrases,
+    clear_bot_caches,
+    emit_json,
+    environment,
+    goal,
+    load_advisor_with_retry,
+    question_mix,
+    rolecall_executable,
+    summarize_ns,
+    summarize_s,
+    timed_cli_run,
+)
 
 from rolecall.bot import normalize
 from rolecall.bot.advisor import Advisor

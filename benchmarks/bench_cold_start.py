@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections import defaultdict
 
-from _common import environment, emit_json, goal, percentile, rolecall_executable, summarize_s, timed_cli_run
+from _common import emit_json, environment, goal, percentile, rolecall_executable, summarize_s, timed_cli_run
 
 QUESTION = "who owns the roadmap?"
 GOAL_S = 0.4

@@ -28,8 +28,18 @@ import time
 import tracemalloc
 from collections import Counter, defaultdict
 
-from _common import (clear_bot_caches, OFF_TOPIC, OWNERSHIP_TEMPLATES, environment, emit_json, goal, long_question,
-                     ownership_question, summarize_ns, typo_phrase)
+from _common import (
+    OFF_TOPIC,
+    OWNERSHIP_TEMPLATES,
+    clear_bot_caches,
+    emit_json,
+    environment,
+    goal,
+    long_question,
+    ownership_question,
+    summarize_ns,
+    typo_phrase,
+)
 
 from rolecall.bot import normalize
 from rolecall.bot.advisor import Advisor

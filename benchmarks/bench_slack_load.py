@@ -248,7 +248,7 @@ async def fire(session, urls: list[str], requests: list[dict]) -> dict:
             async with session.post(url, data=request["body"], headers=request["headers"]) as resp:
                 await resp.read()
                 request["status"] = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             request["status"] = type(exc).__name__
         request["started"], request["acked"] = started, time.perf_counter()
 

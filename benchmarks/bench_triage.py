@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-
 from _common import emit_json, environment, goal, load_advisor_with_retry, rolecall_executable, typo_phrase
 
 WALL_GOAL_S = 30.0

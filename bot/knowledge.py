@@ -7,6 +7,7 @@ anyone with half a knowledge base.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ import yaml
 from .normalize import phrase_key
 from .sources import FILE_NAME as SOURCES_FILE
 from .sources import Source, load_sources
-from .yaml_nodes import KnowledgeError, compose_file, node_line, scalar
+from .yaml_nodes import KnowledgeError, KnowledgeErrors, compose_file, node_line, scalar
 
 OWNERS = ("product", "project", "both")
 KINDS = (
@@ -96,29 +97,62 @@ def knowledge_files(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = 
         folder = Path(folder)
         if not folder.is_dir():
             raise KnowledgeError(str(folder), 0, "knowledge folder does not exist")
-        files += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:  # silently skipping it would drop the team's knowledge at the next reload
+            raise KnowledgeError(str(folder), 0, f"cannot read the knowledge folder: {exc.strerror or exc}") from None
+        files += [folder / n for n in names if n.endswith(".yaml")] + [folder / n for n in names if n.endswith(".yml")]
     return [f for f in files if f.name != "quiz.yaml"]
 
 
 def load_files(files: list[Path]) -> KnowledgeBase:
-    sources = load_sources([f for f in files if f.name == SOURCES_FILE])
+    """Every file parsed and checked; all the problems found are raised together (KnowledgeErrors)."""
+    errors: list[KnowledgeError] = []
+    sources = {}
+    try:
+        sources = load_sources([f for f in files if f.name == SOURCES_FILE])
+    except KnowledgeError as exc:
+        errors.append(exc)
     entries: list[Entry] = []
     for path in files:
         if path.name != SOURCES_FILE:
-            entries += parse_file(path)
-    check_consistency(entries)
+            entries += _parse(path, errors)
+    errors += consistency_errors(entries)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise KnowledgeErrors(errors[0].file, errors[0].line, errors[0].reason, tuple(errors))
     return KnowledgeBase(entries, sources)
 
 
+def _parse(path: Path, errors: list[KnowledgeError]) -> list[Entry]:
+    """The file's good entries; its problems go to `errors`, each entry on its own."""
+    try:
+        nodes = _entry_nodes(path)
+    except KnowledgeError as exc:
+        errors.append(exc)
+        return []
+    entries = []
+    for node in nodes:
+        try:
+            entries.append(_entry(str(path), node))
+        except KnowledgeError as exc:
+            errors.append(exc)
+    return entries
+
+
 def parse_file(path: Path) -> list[Entry]:
-    """Parse one YAML file into entries, keeping each field's line number."""
-    name = str(path)
+    """Parse one YAML file into entries, keeping each field's line number; raises its first problem."""
+    return [_entry(str(path), node) for node in _entry_nodes(path)]
+
+
+def _entry_nodes(path: Path) -> list[yaml.Node]:
     root = compose_file(path)
     if root is None:
         return []
     if not isinstance(root, yaml.SequenceNode):
-        raise KnowledgeError(name, node_line(root), "the file must be a list of entries (each starting with '- id:')")
-    return [_entry(name, node) for node in root.value]
+        raise KnowledgeError(str(path), node_line(root), "the file must be a list of entries (each starting with '- id:')")
+    return list(root.value)
 
 
 def _entry(name: str, node: yaml.Node) -> Entry:
@@ -165,28 +199,38 @@ def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
 
 
 def check_consistency(entries: list[Entry]) -> None:
-    """Rules that span entries: unique ids, and no phrase claimed by two owners."""
+    """Rules that span entries: unique ids, and no phrase claimed by two owners; raises the first problem."""
+    errors = consistency_errors(entries)
+    if errors:
+        raise errors[0]
 
+
+def consistency_errors(entries: list[Entry]) -> list[KnowledgeError]:
+    """Every duplicate id and every phrase claimed by two owners."""
+    errors: list[KnowledgeError] = []
     ids: dict[str, Entry] = {}
     phrase_owner: dict[str, tuple[str, Entry]] = {}
     for entry in entries:
         if entry.id in ids:
             first = ids[entry.id]
-            raise KnowledgeError(entry.file, entry.line, f"duplicate id '{entry.id}': clashes with {_where(first)}")
+            errors.append(KnowledgeError(entry.file, entry.line, f"duplicate id '{entry.id}': clashes with {_where(first)}"))
+            continue
         ids[entry.id] = entry
         for phrase in entry.phrases:
             key = phrase_key(phrase)
             if not key:
-                raise KnowledgeError(entry.file, entry.line, f"phrase '{phrase}' in '{entry.id}' has no words")
+                errors.append(KnowledgeError(entry.file, entry.line, f"phrase '{phrase}' in '{entry.id}' has no words"))
+                continue
             seen = phrase_owner.get(key)
             if seen and seen[0] != entry.owner:
                 other = seen[1]
-                raise KnowledgeError(
+                errors.append(KnowledgeError(
                     entry.file, entry.line,
                     f"phrase '{phrase}' is under owner '{entry.owner}' in '{entry.id}' but under owner "
                     f"'{other.owner}' in {_where(other)}",
-                )
+                ))
             phrase_owner.setdefault(key, (entry.owner, entry))
+    return errors
 
 
 def _where(entry: Entry) -> str:

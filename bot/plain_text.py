@@ -46,12 +46,21 @@ def verdict_text(verdict: Verdict) -> str:
         if verdict.closest:
             return f"{verdict.reason} {closest_text(verdict.closest)}"
         return verdict.reason
-    text = f"{role_name(verdict.owner)}. {verdict.reason}\n{topic_line(verdict)}"
+    text = f"{heading(verdict)}{verdict.reason}\n{topic_line(verdict)}"
     if verdict.quote:
         text += f"\n“{verdict.quote}”"
     if verdict.close_call:
         text += "\n" + close_call_text(verdict)
     return text
+
+
+def heading(verdict: Verdict) -> str:
+    """ "Product manager. " before the reason, unless the reason already opens with the verdict ("Both, leaning ...")."""
+    name = role_name(verdict.owner)
+    opener = name.split()[0]
+    if verdict.reason.startswith((name, f"{opener},", f"{opener}:")):
+        return ""
+    return f"{name}. "
 
 
 def topic_line(verdict: Verdict) -> str:

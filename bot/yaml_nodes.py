@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,16 +22,55 @@ class KnowledgeError(Exception):
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        """`file:line: reason`, or `file: reason` for a problem with the whole file."""
+        return f"{self.file}:{self.line}: {self.reason}" if self.line else f"{self.file}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class KnowledgeErrors(KnowledgeError):
+    """Every problem found in one pass, so a file with three mistakes needs one run to show them all."""
+
+    errors: tuple[KnowledgeError, ...] = ()
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+MAX_FILE_BYTES = 5_000_000
+"""A knowledge file larger than this is refused: no hand-written knowledge is that big, a runaway file is."""
+
+
+def read_text(path: Path) -> str:
+    """A knowledge file's text. Only regular files of sane size are read: a FIFO would block for ever and a
+    symlink to /dev/zero would read until memory ran out, so both are refused, naming the file."""
+    name = str(path)
+    try:
+        with open(path, "rb", opener=_no_block) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise KnowledgeError(name, 0, "not a regular file (a FIFO, device or socket); knowledge files must be "
+                                              "plain YAML files")
+            if info.st_size > MAX_FILE_BYTES:
+                raise KnowledgeError(name, 0, f"file is {info.st_size:,} bytes; knowledge files are at most "
+                                              f"{MAX_FILE_BYTES:,}")
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise KnowledgeError(name, 0, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(name, 0, f"not UTF-8 text (byte {exc.start:,}); save the file as UTF-8") from None
+
+
+def _no_block(path: str, flags: int) -> int:
+    """Open without waiting for a FIFO's writer, so the regular-file check can run (and refuse it)."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def compose_file(path: Path) -> yaml.Node | None:
     """A YAML file's node tree (which keeps line numbers); unreadable or invalid files raise KnowledgeError."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError(name, 0, f"cannot read file: {exc}") from None
+    text = read_text(path)
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:

@@ -35,7 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except KnowledgeError as exc:
-        print(f"rolecall: knowledge base error: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "errors", ()) or (exc,):  # every problem found, one per line
+            print(f"rolecall: knowledge base error: {problem}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from rolecall_support import RedisServer, assert_cannot_ping, run_cli, write_kb
 
 from rolecall.bot.advisor import Advisor
-from rolecall_support import RedisServer, assert_cannot_ping, run_cli, write_kb
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,8 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLI_TIMEOUT = 60

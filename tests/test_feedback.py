@@ -21,7 +21,7 @@ def test_feedback_report_lists_topics_by_share_of_thumbs_down(tmp_path):
     store = f"sqlite:///{tmp_path}/s.db"
     chat(store, "ana", ["who owns the roadmap?", "👎", "who maintains the gantt chart?", "👍"])
     chat(store, "ben", ["who owns the roadmap?", "👍"])
-    rows = [json.loads(l) for l in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
+    rows = [json.loads(row) for row in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
     assert rows[0]["down"] == 1 and rows[0]["up"] == 1
     assert rows[-1] == {"topic": rows[-1]["topic"], "up": 1, "down": 0, "down_share": 0.0}
 
@@ -29,14 +29,14 @@ def test_feedback_report_lists_topics_by_share_of_thumbs_down(tmp_path):
 def test_one_person_voting_twice_on_a_topic_counts_once(tmp_path):
     store = f"sqlite:///{tmp_path}/s.db"
     chat(store, "ana", ["who owns the roadmap?", "👎", "👎", "👍"])
-    rows = [json.loads(l) for l in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
+    rows = [json.loads(row) for row in run_cli("kb", "feedback", "--store", store, "--json").stdout.decode().splitlines()]
     assert (rows[0]["up"], rows[0]["down"]) == (1, 0)
 
 
 def test_gaps_report_groups_similar_unknown_questions_most_asked_first(tmp_path):
     store = f"sqlite:///{tmp_path}/s.db"
     chat(store, "ana", ["who fixes the printer?", "who fixes the printers", "who waters the plants", "who fixes the printer"])
-    rows = [json.loads(l) for l in run_cli("kb", "gaps", "--store", store, "--json").stdout.decode().splitlines()]
+    rows = [json.loads(row) for row in run_cli("kb", "gaps", "--store", store, "--json").stdout.decode().splitlines()]
     assert rows[0]["question"] == "who fixes the printer" and rows[0]["count"] == 3 and rows[0]["similar"] == 1
     assert rows[1]["question"] == "who waters the plants"
 

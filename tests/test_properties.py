@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rolecall.bot.conversation import Conversation
-from rolecall.bot.messages import Message
 from rolecall.bot.matcher import MAX_WORDS_READ
+from rolecall.bot.messages import Message
 from rolecall.bot.normalize import clean, defang, words
 
 VERDICTS = {"product", "project", "both", "unknown"}
@@ -110,7 +110,7 @@ def test_clean_leaves_no_control_characters_or_double_spaces(text):
     assert not any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in cleaned)
 
 
-MARKUP = [f for f in FRAGMENTS if not f[:1].isalnum() and not f[:1] == "_"]
+MARKUP = [f for f in FRAGMENTS if not f[:1].isalnum() and f[:1] != "_"]
 """Fragments that do not start with a word character (letters after a mention are a known bug: see test_normalize)."""
 
 

@@ -6,15 +6,14 @@ import threading
 import time
 
 import pytest
+from rolecall_support import RedisServer
+from test_quiz import PRODUCT_ANSWERS
 
 from rolecall.bot.conversation import STORE_DOWN, Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.sqlite_store import SQLiteStore
 from rolecall.bot.store import StoreError
 from rolecall.bot.store_url import open_store
-
-from rolecall_support import RedisServer
-from test_quiz import PRODUCT_ANSWERS
 
 
 @pytest.fixture(params=["sqlite", "redis"])

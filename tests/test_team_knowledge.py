@@ -6,12 +6,12 @@ import json
 import time
 from pathlib import Path
 
+from rolecall_support import run_cli
+
 from rolecall.bot.advisor import Advisor
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
 from rolecall.bot.reload import KnowledgeWatcher
-
-from rolecall_support import run_cli
 
 TEAM_ENTRY = """\
 - id: team-zebra-review

@@ -201,8 +201,8 @@ def test_table_counts_tasks_per_verdict_and_skipped(run_cli, tmp_path):
 
 
 def test_table_row_shows_task_verdict_percentage_and_topic(run_cli, tmp_path):
-    (line,) = [l for l in triage(run_cli, tmp_path, "Update the burndown chart\n").stdout.decode().splitlines()
-               if l.startswith("Update")]
+    (line,) = [row for row in triage(run_cli, tmp_path, "Update the burndown chart\n").stdout.decode().splitlines()
+               if row.startswith("Update")]
     assert re.fullmatch(r"Update the burndown chart\s+project\s+\d{1,3}%\s+burndown-chart", line)
 
 
@@ -295,5 +295,5 @@ def test_big_backlog_keeps_input_order_and_prints_every_row_once(run_cli, tmp_pa
     assert [r["line"] for r in out] == list(range(1, 4_501))
     assert [r["task"] for r in out[-4:]] == [f"{tasks[i % 4]} {i}" for i in range(4_496, 4_500)]
     table = triage(run_cli, tmp_path, content).stdout.decode().splitlines()
-    assert len([l for l in table if re.search(r"\s(product|project|both|unknown)\s+\d+%", l)]) == 4_500
+    assert len([row for row in table if re.search(r"\s(product|project|both|unknown)\s+\d+%", row)]) == 4_500
     assert table_counts("\n".join(table).encode())["skipped"] == 0

@@ -6,6 +6,7 @@ The fake itself and the gateway payload builders live in fake_discord.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -99,10 +100,8 @@ async def start_bot(fake, conversation, bot_log):
 
 async def stop_bot(bot: RolecallBot, task: asyncio.Task) -> None:
     await bot.close()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, WAIT)
-    except asyncio.CancelledError:
-        pass
 
 
 @pytest_asyncio.fixture

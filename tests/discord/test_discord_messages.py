@@ -96,7 +96,7 @@ async def test_a_quiz_in_a_dm_with_typed_answers_and_buttons(fake, bot):
     assert (await fake.callback_for(int(payload["id"]))).body["type"] == 7
     assert fake.messages[message_id]["embeds"][0]["title"] == f"Step 3 of {total}"
 
-    for step in range(3, total + 1):
+    for _step in range(3, total + 1):
         body = await say(fake, "b", dm=True)
     assert body["embeds"][0]["title"] == "Your quiz result"
     assert not body.get("components")

@@ -9,10 +9,10 @@ import os
 
 import pytest
 import pytest_asyncio
+from mock_slack_api import MockSlack, serve_app
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.sqlite_store import MemoryStore
-from mock_slack_api import MockSlack, serve_app
 
 
 @pytest.fixture(autouse=True)

@@ -14,9 +14,10 @@ import itertools
 import json
 import re
 import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
@@ -360,7 +361,8 @@ def tally_of(blocks: list[dict[str, Any]]) -> dict[str, int] | None:
 
 def poll_buttons(blocks: list[dict[str, Any]]) -> list[str]:
     """The choice ids of a card's buttons."""
-    return [e["value"] for b in blocks if b.get("type") == "actions" for e in b["elements"] if e.get("type") == "button"]
+    return [e["value"] for b in blocks if b.get("type") == "actions" for e in b["elements"]
+            if e.get("type") == "button"]
 
 
 def view_of(call: Call) -> dict[str, Any]:
@@ -370,15 +372,16 @@ def view_of(call: Call) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator["SlackSender"]:
+async def serve_app(conversation: Any, mock: MockSlack) -> AsyncIterator[SlackSender]:
     """The Slack app for `conversation`, served in HTTP mode on a free 127.0.0.1 port, and a sender for it.
 
     For tests that need their own Conversation (a rate limit, a store that is down) or two app instances in turn
     (a restart between votes); the `slack` fixture is the common case of this."""
-    from rolecall.adapters.slack import create_app, create_web_app, drain
+    from rolecall.adapters.slack import SlackSettings, create_app, create_web_app, drain
 
-    app = create_app(conversation, token=BOT_TOKEN, signing_secret=SIGNING_SECRET, base_url=mock.api_url)
-    runner = web.AppRunner(create_web_app(app, conversation))
+    settings = SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, api_url=mock.api_url)
+    app = create_app(conversation, settings)
+    runner = web.AppRunner(create_web_app(app))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     host, port = runner.addresses[0][:2]
@@ -395,10 +398,10 @@ def header_of(blocks: list[dict[str, Any]]) -> str | None:
 
 
 def progress_of(blocks: list[dict[str, Any]]) -> str | None:
-    """The quiz card's 'Question N of M' context line, if there is one."""
+    """The quiz card's 'Step N of M' context line, if there is one."""
     for block in blocks:
         if block.get("type") == "context":
             text = block["elements"][0].get("text", "")
-            if text.startswith("Question "):
+            if text.startswith("Step "):
                 return text.split(" · ")[0]
     return None

@@ -7,8 +7,9 @@ import logging
 import time
 
 import pytest
-
 from mock_slack_api import BOT_TOKEN, BOT_USER, SIGNING_SECRET, block_text, header_of, progress_of
+
+from rolecall.adapters.slack_blocks import escape
 
 pytestmark = pytest.mark.asyncio
 
@@ -53,7 +54,7 @@ async def test_an_event_with_a_bad_signature_posts_nothing(slack, mock_slack):
 
 # -- mentions and DMs ------------------------------------------------------------------
 
-async def test_a_mention_gets_the_verdict_in_a_thread_reply(slack, mock_slack):
+async def test_a_mention_gets_the_verdict_in_a_thread_reply(slack, mock_slack, advisor):
     status = await slack.mention("who owns the release plan?", ts="1700000001.000100")
     assert status == 200
     (post,) = await mock_slack.wait_for("chat.postMessage")
@@ -63,7 +64,8 @@ async def test_a_mention_gets_the_verdict_in_a_thread_reply(slack, mock_slack):
     assert header_of(blocks) == "Project manager"
     assert post.body["text"].startswith("Project manager.")
     context = [b for b in blocks if b["type"] == "context"]
-    assert context and "Topic:" in context[0]["elements"][0]["text"] and "Source:" in context[0]["elements"][0]["text"]
+    verdict = advisor.ask("who owns the release plan?").part
+    assert context and f"*{verdict.topic_label}* · {escape(verdict.source)}" in context[0]["elements"][0]["text"]
     assert post.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
 
 
@@ -99,16 +101,16 @@ async def test_bot_messages_and_edits_in_a_dm_are_ignored(slack, mock_slack):
 async def test_the_quiz_in_a_dm_with_typed_answers_ends_with_a_result(slack, mock_slack):
     await slack.dm("quiz")
     (first,) = await mock_slack.wait_for("chat.postMessage")
-    assert progress_of(first.body["blocks"]) == "Question 1 of 10"
+    assert progress_of(first.body["blocks"]) == "Step 1 of 10"
     step = 1
     while True:
         await slack.dm("b")  # the second option, typed
         posts = await mock_slack.wait_for("chat.postMessage", step + 1)
         blocks = posts[-1].body["blocks"]
         step += 1
-        if header_of(blocks) and header_of(blocks).startswith("Your result"):
+        if header_of(blocks) and header_of(blocks).startswith("Quiz result"):
             break
-        assert progress_of(blocks) == f"Question {step} of 10"
+        assert progress_of(blocks) == f"Step {step} of 10"
         assert step <= 10
     assert step == 11
     assert "Career path" in block_text(posts[-1].body)
@@ -137,7 +139,7 @@ async def test_quiz_starts_a_quiz_card_for_the_asker(slack, mock_slack):
     (card,) = await mock_slack.wait_for(url)
     assert card.body["response_type"] == "ephemeral"
     blocks = card.body["blocks"]
-    assert progress_of(blocks) == "Question 1 of 10"
+    assert progress_of(blocks) == "Step 1 of 10"
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert len(buttons) >= 2
     assert all(b["value"].startswith("quiz:") for b in buttons)
@@ -166,13 +168,13 @@ async def test_a_whole_quiz_clicked_through_updates_one_card_to_the_result(slack
     (card,) = await mock_slack.wait_for(url)
     blocks = card.body["blocks"]
     for step in range(1, 11):
-        assert progress_of(blocks) == f"Question {step} of 10"
+        assert progress_of(blocks) == f"Step {step} of 10"
         status, url = await slack.click(blocks, 0 if step % 2 else 1)
         assert status == 200
         (update,) = await mock_slack.wait_for(url)
         assert update.body["replace_original"] is True  # the same card, no channel spam
         blocks = update.body["blocks"]
-    assert header_of(blocks).startswith("Your result: ")
+    assert header_of(blocks).startswith("Quiz result: ")
     assert "Product" in block_text(update.body) and "Project" in block_text(update.body)
     assert not mock_slack.calls_to("chat.postMessage")
     _, url = await slack.command("result")
@@ -186,11 +188,11 @@ async def test_an_old_cards_button_gets_a_polite_note_not_a_wrong_step(slack, mo
     first = card.body["blocks"]
     _, url = await slack.click(first, 0)
     (second,) = await mock_slack.wait_for(url)
-    assert progress_of(second.body["blocks"]) == "Question 2 of 10"
+    assert progress_of(second.body["blocks"]) == "Step 2 of 10"
     _, url = await slack.click(first, 1)  # the first card's button again
     (note,) = await mock_slack.wait_for(url)
     assert "earlier question" in note.body["text"]
-    assert progress_of(note.body["blocks"]) == "Question 2 of 10"  # the quiz did not move
+    assert progress_of(note.body["blocks"]) == "Step 2 of 10"  # the quiz did not move
 
 
 async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
@@ -203,7 +205,7 @@ async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
     assert not mock_slack.calls_to("chat.update")
     _, url = await slack.click(card.body["blocks"], 0, user="UANN", ephemeral=False)  # the owner still can
     (update,) = await mock_slack.wait_for(url)
-    assert progress_of(update.body["blocks"]) == "Question 2 of 10"
+    assert progress_of(update.body["blocks"]) == "Step 2 of 10"
 
 
 # -- retries and failures ------------------------------------------------------------------
@@ -304,7 +306,7 @@ async def test_app_home_publishes_what_rolecall_is_and_a_quiz_button(slack, mock
     assert opened.body["users"] == "UANN"
     (card,) = await mock_slack.wait_for("chat.postMessage")
     assert card.body["channel"] == "DANN"
-    assert progress_of(card.body["blocks"]) == "Question 1 of 10"
+    assert progress_of(card.body["blocks"]) == "Step 1 of 10"
 
 
 async def test_the_messages_tab_opening_publishes_nothing(slack, mock_slack):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, header_of, serve_app
 
 import rolecall.adapters.slack as slack_adapter
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.logs import JsonFormatter
 from rolecall.bot.redis_store import RedisStore
 from rolecall.bot.sqlite_store import MemoryStore
-from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, header_of, serve_app
 
 pytestmark = pytest.mark.asyncio
 
@@ -126,7 +126,8 @@ async def test_no_message_text_at_info_and_never_a_token(slack, mock_slack, capl
     mock_slack.fail("chat.postMessage", "invalid_auth")
     await slack.mention(f"{secret_words} and the roadmap?")
     await mock_slack.wait_until(lambda: "invalid_auth" in caplog.text, "the failure to be logged")
-    assert any(r.name == "rolecall.bot.conversation" for r in caplog.records), "the core's one line per message is there"
+    assert any(r.name == "rolecall.bot.conversation" for r in caplog.records), \
+        "the core's one line per message is there"
     formatter = JsonFormatter()
     logged = "\n".join(formatter.format(r) for r in caplog.records) + caplog.text
     for secret in (secret_words, "zanzibar", BOT_TOKEN, SIGNING_SECRET, "legacy-verification-token"):
@@ -140,7 +141,8 @@ async def test_debug_logging_keeps_the_slack_libraries_payload_dumps_off(advisor
     try:
         root.setLevel(logging.DEBUG)
         slack_adapter.quiet_slack_libraries()  # what `rolecall serve slack` does after configuring the logs
-        slack_adapter.create_app(Conversation(advisor), token=BOT_TOKEN, signing_secret=SIGNING_SECRET)
+        slack_adapter.create_app(Conversation(advisor),
+                                 slack_adapter.SlackSettings(bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET))
         for name in ("slack_sdk.web.async_client", "slack_bolt.AsyncApp", "slack_bolt.rolecall"):
             assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
         assert logging.getLogger("rolecall.bot.conversation").isEnabledFor(logging.DEBUG)

@@ -11,13 +11,13 @@ import asyncio
 import json
 
 import pytest
+from mock_slack_api import block_text, header_of, poll_buttons, serve_app, tally_of
+from rolecall_support import assert_cannot_ping
 
-from rolecall.adapters.slack_blocks import CHOICES_BLOCK
+from rolecall.adapters.slack_blocks import CHOICES_BLOCK, escape
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.sqlite_store import MemoryStore
 from rolecall.bot.store_url import open_store
-from mock_slack_api import block_text, header_of, poll_buttons, serve_app, tally_of
-from rolecall_support import assert_cannot_ping
 
 pytestmark = pytest.mark.asyncio
 
@@ -90,7 +90,7 @@ async def test_clicking_again_changes_the_vote(slack, mock_slack):
     assert tally_of(update["blocks"]) == {"product": 0, "project": 0, "both": 1}
 
 
-async def test_reveal_is_the_starters_and_turns_the_card_into_the_result(slack, mock_slack):
+async def test_reveal_is_the_starters_and_turns_the_card_into_the_result(slack, mock_slack, advisor):
     blocks, ts = await start_poll(slack, mock_slack)
     for user, label in [("UBOB", "Project"), ("UCAT", "Project"), ("UDAN", "Product")]:
         await vote(slack, mock_slack, blocks, ts, label, user)
@@ -108,7 +108,8 @@ async def test_reveal_is_the_starters_and_turns_the_card_into_the_result(slack, 
     assert tally_of(result["blocks"]) == {"product": 1, "project": 2, "both": 0}
     assert "Closed" in text
     assert "Rolecall: Project manager.*" in text and "coordinates releases" in text  # verdict and reason
-    assert "Topic: *release coordination*" in text and "Source:" in text
+    source = advisor.ask("the release plan").part.source
+    assert f"*release coordination* · {escape(source)}" in text  # the topic and its source
     assert "*2 of 3 agreed* with Rolecall" in text
     assert poll_buttons(result["blocks"]) == [], "a closed poll takes no more votes"
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 import yaml
+from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, SlackSender, header_of
 
 from rolecall.adapters.settings import SettingsError
 from rolecall.adapters.slack import SlackSettings
-from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, SlackSender, header_of
+from rolecall.bot import commands
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,10 +140,17 @@ def test_the_manifest_asks_for_what_the_adapter_uses():
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write"}
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/rolecall"]
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im", "app_home_opened"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "app_home_opened"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     home = manifest["features"]["app_home"]
     assert home["home_tab_enabled"] is True and home["messages_tab_enabled"] is True
     assert home["messages_tab_read_only_enabled"] is False
     assert manifest["features"]["bot_user"]["display_name"]
+
+
+def test_the_manifests_usage_hint_is_the_subcommand_table():
+    manifest = yaml.safe_load((REPO_ROOT / "adapters" / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["usage_hint"] == commands.usage_hint()  # one table for the parser, the help text and the manifest

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from mock_slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM, header_of
 
 from rolecall.adapters.slack import SlackSettings, run
-from mock_slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM, header_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -62,7 +62,8 @@ async def test_socket_mode_acks_envelopes_and_answers_through_the_web_api(conver
         await mock_slack.wait_for("response/s2")
         await mock_slack.wait_until(lambda: len(mock_slack.acks) >= 4, "four acks")
         # every envelope acknowledged (in any order: Bolt sends a command's ack once its listener called ack())
-        assert sorted(a["envelope_id"] for a in mock_slack.acks) == ["env-help", "env-mention", "env-retry", "env-slash"]
+        assert sorted(a["envelope_id"] for a in mock_slack.acks) == [
+            "env-help", "env-mention", "env-retry", "env-slash"]
         assert len(mock_slack.calls_to("chat.postMessage")) == 1  # the retry was acknowledged, not answered again
     finally:
         stop.set()

@@ -13,12 +13,12 @@ import json
 import re
 
 import pytest
+from mock_slack_api import block_text, serve_app, view_of
+from rolecall_support import assert_cannot_ping
 
 from rolecall.adapters.slack_blocks import INPUT_LIMIT, SECTION_LIMIT, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.sqlite_store import MemoryStore
-from mock_slack_api import block_text, serve_app, view_of
-from rolecall_support import assert_cannot_ping
 
 pytestmark = pytest.mark.asyncio
 

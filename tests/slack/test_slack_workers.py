@@ -13,15 +13,23 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiohttp
 import pytest
-
-from mock_slack_api import (BOT_TOKEN, SIGNING_SECRET, MockSlack, SlackSender, block_text, header_of, poll_buttons,
-                            progress_of, tally_of)
+from mock_slack_api import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    MockSlack,
+    SlackSender,
+    block_text,
+    header_of,
+    poll_buttons,
+    progress_of,
+    tally_of,
+)
 from rolecall_support import REPO_ROOT, RedisServer, free_port
 from test_quiz import PRODUCT_ANSWERS
 
@@ -50,7 +58,7 @@ class Worker:
         try:
             async with session.get(f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=3)) as resp:
                 return resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return None
 
     async def wait_healthy(self, session: aiohttp.ClientSession, timeout: float = START_TIMEOUT) -> None:
@@ -90,7 +98,7 @@ async def workers(store_url: str, mock: MockSlack, tmp_path: Path, count: int = 
         for worker in started:
             try:
                 await asyncio.wait_for(worker.process.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 worker.process.kill()
                 await worker.process.wait()
     for worker in started:
@@ -106,7 +114,7 @@ def option(letter: str) -> int:
 async def quiz_card(sender: SlackSender, mock: MockSlack, user: str) -> list[dict]:
     _, url = await sender.command("quiz", user=user)
     (card,) = await mock.wait_for(url)
-    assert progress_of(card.body["blocks"]) == "Question 1 of 10"
+    assert progress_of(card.body["blocks"]) == "Step 1 of 10"
     return card.body["blocks"]
 
 
@@ -124,11 +132,11 @@ async def test_a_quiz_clicked_alternately_on_two_workers_ends_with_the_right_res
     async with workers(redis_url, mock_slack, tmp_path) as (one, two):
         blocks = await quiz_card(one, mock_slack, "UQUIZ")
         for step, letter in enumerate(PRODUCT_ANSWERS, 1):
-            assert progress_of(blocks) == f"Question {step} of 10"
+            assert progress_of(blocks) == f"Step {step} of 10"
             answer = await click((two, one)[step % 2], mock_slack, blocks, option(letter), "UQUIZ")
             assert answer["replace_original"] is True
             blocks = answer["blocks"]
-        assert header_of(blocks).startswith("Your result: Product")
+        assert header_of(blocks).startswith("Quiz result: Product")
         assert "Product 100% · Project 0%" in block_text(answer)
         _, url = await two.command("result", user="UQUIZ")  # saved where either worker can find it
         (saved,) = await mock_slack.wait_for(url)
@@ -142,10 +150,10 @@ async def test_one_click_delivered_to_both_workers_at_once_advances_the_quiz_one
         statuses = await asyncio.gather(one.post(body, content_type=FORM), two.post(body, content_type=FORM))
         assert [s for s, _ in statuses] == [200, 200]
         answers = [c.body for c in await mock_slack.wait_for(path, 2, timeout=10)]
-        assert [progress_of(a["blocks"]) for a in answers] == ["Question 2 of 10"] * 2
+        assert [progress_of(a["blocks"]) for a in answers] == ["Step 2 of 10"] * 2
         assert sum("earlier question" in a["text"] for a in answers) == 1  # the second delivery changed nothing
         answer = await click(two, mock_slack, answers[0]["blocks"], 0, "UDOUBLE")
-        assert progress_of(answer["blocks"]) == "Question 3 of 10"
+        assert progress_of(answer["blocks"]) == "Step 3 of 10"
 
 
 # -- (c): a poll voted on by fifty people through both workers --------------------------------
@@ -192,7 +200,7 @@ async def test_a_quiz_survives_redis_going_down_and_coming_back(mock_slack, tmp_
             blocks = await quiz_card(one, mock_slack, "UFAULT")
             for step, letter in enumerate(PRODUCT_ANSWERS[:4], 1):
                 blocks = (await click((two, one)[step % 2], mock_slack, blocks, option(letter), "UFAULT"))["blocks"]
-            assert progress_of(blocks) == "Question 5 of 10"
+            assert progress_of(blocks) == "Step 5 of 10"
 
             server.stop(kill=True)
             async with aiohttp.ClientSession() as session:
@@ -208,9 +216,9 @@ async def test_a_quiz_survives_redis_going_down_and_coming_back(mock_slack, tmp_
             async with aiohttp.ClientSession() as session:
                 await asyncio.gather(one.worker.wait_healthy(session), two.worker.wait_healthy(session))
             for step, letter in enumerate(PRODUCT_ANSWERS[4:], 5):  # the same card's button again, then on
-                assert progress_of(blocks) == f"Question {step} of 10"
+                assert progress_of(blocks) == f"Step {step} of 10"
                 blocks = (await click((two, one)[step % 2], mock_slack, blocks, option(letter), "UFAULT"))["blocks"]
-            assert header_of(blocks).startswith("Your result: Product")
+            assert header_of(blocks).startswith("Quiz result: Product")
             assert "Product 100% · Project 0%" in block_text({"blocks": blocks})
     finally:
         server.stop()
