@@ -6,6 +6,7 @@ do not depend on what the shipped files say today.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -302,3 +303,47 @@ def test_shipped_entries_all_have_a_source():
     kb = knowledge.load()
     assert all(e.source for e in kb.entries)
     assert all(e.answer for e in kb.entries)
+
+
+# -- files that are not plain knowledge files ------------------------------------------------------
+
+def test_a_fifo_in_a_knowledge_folder_is_refused_without_blocking(run_cli, tmp_path):
+    os.mkfifo(tmp_path / "team.yaml")
+    done = run_cli("kb", "check", "--knowledge", str(tmp_path), timeout=5)
+    assert done.returncode != 0
+    assert "team.yaml" in done.stderr.decode() and "not a regular file" in done.stderr.decode()
+
+
+def test_a_symlink_to_a_device_is_refused(run_cli, tmp_path):
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    done = run_cli("kb", "check", "--knowledge", str(tmp_path), timeout=5)
+    assert done.returncode != 0 and "zero.yaml" in done.stderr.decode()
+
+
+def test_an_unreadable_knowledge_file_is_an_error_not_skipped(run_cli, tmp_path):
+    (tmp_path / "team.yaml").mkdir()  # unreadable as a file, whoever runs the test
+    done = run_cli("kb", "check", "--knowledge", str(tmp_path))
+    assert done.returncode != 0 and "team.yaml" in done.stderr.decode()
+
+
+def test_an_oversized_knowledge_file_is_refused(run_cli, tmp_path):
+    (tmp_path / "huge.yaml").write_bytes(b"# padding\n" * 600_000)
+    done = run_cli("kb", "check", "--knowledge", str(tmp_path))
+    assert done.returncode != 0 and "at most" in done.stderr.decode()
+
+
+def test_kb_check_reports_every_mistake_in_one_run(run_cli, tmp_path, write_kb):
+    bad = GOOD.replace("owner: product", "owner: marketing")
+    bad += GOOD.replace("alpha-report", "beta-report").replace("kind: artifact", "kind: vibe").replace("alpha", "beta")
+    bad += GOOD.replace("alpha-report", "gamma-report").replace("alpha", "gamma").replace("  source: practice\n", "")
+    folder = write_kb(tmp_path, bad).parent
+    errors = [line for line in run_cli("kb", "check", "--knowledge", str(folder)).stderr.decode().splitlines() if line]
+    assert len(errors) == 3
+    assert any("marketing" in e for e in errors) and any("vibe" in e for e in errors)
+    assert any("missing 'source'" in e for e in errors)
+
+
+def test_a_file_level_problem_never_says_line_0(run_cli, tmp_path):
+    (tmp_path / "team.yaml").write_bytes(b"\xff\xfe not utf-8")
+    stderr = run_cli("kb", "check", "--knowledge", str(tmp_path)).stderr.decode()
+    assert "team.yaml" in stderr and ":0:" not in stderr
