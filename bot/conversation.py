@@ -34,7 +34,7 @@ from .intents import (
     Vote,
     parse_text,
 )
-from .keys import LAST_ANSWER, POLL
+from .keys import DELIVERY, LAST_ANSWER, POLL, POLL_CARD
 from .messages import Choice, Message, Reply
 from .metrics import Metrics
 from .normalize import MAX_INPUT_CHARS, words
@@ -123,6 +123,53 @@ class Conversation:
     def card_owner(reply: Reply, user: str) -> str | None:
         """Whose clicks a card takes: a quiz card belongs to the person taking the quiz; other cards to anyone."""
         return user if reply.first(QuizQuestion) is not None else None
+
+    def first_delivery(self, platform: str, delivery_id: str) -> bool:
+        """True the first time a platform delivers this event (Slack's event_id), False for a repeat, across every
+        worker sharing the store. With the store down it answers True: a rare double answer beats a lost one."""
+
+        def claim(seen: Value | None) -> tuple[Value, bool]:
+            return {"at": time.time()}, seen is None
+
+        try:
+            return self.store.update(DELIVERY.key(platform, delivery_id), claim, ttl=DELIVERY.ttl).outcome
+        except StoreError as exc:
+            log.warning("could not check for a repeated delivery: %s", exc)
+            return True
+
+    def attach_card(self, poll_id: str, platform: str, location: dict[str, str]) -> None:
+        """Remember where a poll's public card was posted (a channel and message id, in the platform's terms)."""
+        try:
+            self.store.put(POLL_CARD.key(poll_id), {"platform": platform, "where": dict(location)}, ttl=POLL_CARD.ttl)
+        except StoreError as exc:
+            log.warning("could not remember where poll %s was posted: %s", poll_id, exc)
+
+    def card_location(self, poll_id: str, platform: str) -> dict[str, str] | None:
+        """Where this platform posted the poll's card, if it did (for a typed vote or a reveal after a restart)."""
+        try:
+            saved = self.store.get(POLL_CARD.key(poll_id))
+        except (StoreError, CorruptValue):
+            return None
+        if not saved or saved.get("platform") != platform or not isinstance(saved.get("where"), dict):
+            return None
+        return {str(k): str(v) for k, v in saved["where"].items()}
+
+    def open_polls(self, platform: str) -> list[tuple[str, float, dict[str, str]]]:
+        """Polls whose card this platform posted and that are still open: (poll id, seconds until the reveal, where).
+        A front end reschedules its reveal timers from this at start-up, so reveals survive a restart."""
+        found = []
+        try:
+            keys = self.store.keys(POLL_CARD.prefix)
+        except StoreError:
+            return []
+        for key in keys:
+            poll_id = key[len(POLL_CARD.prefix):]
+            where = self.card_location(poll_id, platform)
+            card = self.poll_card(poll_id) if where else None
+            delay = self.reveal_delay(card) if card else None
+            if where and delay is not None:
+                found.append((poll_id, delay, where))
+        return found
 
     def store_ok(self) -> bool:
         """Whether the store answers (for /healthz); never raises."""

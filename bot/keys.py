@@ -53,7 +53,12 @@ RATE = Namespace("rate", ("platform", "workspace", "user", "minute"), 120,
 GAP = Namespace("gap", ("question",), 365 * DAY, "a question answered badly or not at all (no user ids)")
 FEEDBACK = Namespace("feedback", ("topic",), 365 * DAY, "👍/👎 votes on a topic, by hashed voter")
 
-NAMESPACES = (QUIZ, QUIZ_RESULT, LAST_ANSWER, POLL, POLL_CURRENT, RATE, GAP, FEEDBACK)
+DELIVERY = Namespace("delivery", ("platform", "delivery"), 3600,
+                     "a platform delivery already handled (Slack's event_id), so a retry is answered once across workers")
+POLL_CARD = Namespace("poll-card", ("poll",), 30 * DAY,
+                      "where a poll's public card was posted, so typed votes and reveals after a restart update it")
+
+NAMESPACES = (QUIZ, QUIZ_RESULT, LAST_ANSWER, POLL, POLL_CURRENT, POLL_CARD, RATE, GAP, FEEDBACK, DELIVERY)
 
 
 def join(*parts: str) -> str:

@@ -30,7 +30,9 @@ KINDS = (
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
 OPTIONAL = ("quote",)
 """`quote`: the sentence of the source the entry rests on, word for word, shown with the answer."""
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+"""At most 48 characters: an id travels inside button ids, and Discord's custom_id holds 100 with its prefix,
+the longest action (feedback:<id>:down) and a card owner's 20-digit id."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ def _entry(name: str, node: yaml.Node) -> Entry:
             raise KnowledgeError(name, node_line(node), f"entry is missing '{key}'")
     entry_id = scalar(name, fields["id"], "id")
     if not _ID.match(entry_id):
-        raise KnowledgeError(name, node_line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes")
+        raise KnowledgeError(name, node_line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes, "
+                                                         "at most 48 characters")
     owner = scalar(name, fields["owner"], "owner")
     if owner not in OWNERS:
         raise KnowledgeError(name, node_line(fields["owner"]), f"owner '{owner}' must be one of: {', '.join(OWNERS)}")

@@ -102,3 +102,31 @@ def test_poll_survives_a_restart_and_is_driven_from_scripts_with_user_values(tmp
 
 def test_vote_without_a_running_debate_says_so(team):
     assert "no debate running" in team("ana", "vote product").text
+
+
+# -- what front ends keep about a poll's card ---------------------------------------------------
+
+def test_a_poll_cards_location_is_remembered_per_platform(advisor, tmp_path):
+    conversation = Conversation(advisor, SQLiteStore(tmp_path / "s.db"))
+    poll = conversation.handle(Message(text="debate: the release plan", platform="slack")).poll
+    conversation.attach_card(poll["id"], "slack", {"channel": "C1", "ts": "1.2"})
+    assert conversation.card_location(poll["id"], "slack") == {"channel": "C1", "ts": "1.2"}
+    assert conversation.card_location(poll["id"], "discord") is None
+
+
+def test_open_polls_lists_each_posted_card_with_the_time_left_until_its_reveal(advisor, tmp_path):
+    conversation = Conversation(advisor, SQLiteStore(tmp_path / "s.db"), poll_duration=600)
+    poll = conversation.handle(Message(text="debate: the release plan", platform="slack")).poll
+    conversation.attach_card(poll["id"], "slack", {"channel": "C1", "ts": "1.2"})
+    ((poll_id, delay, where),) = conversation.open_polls("slack")
+    assert poll_id == poll["id"] and 590 < delay <= 601 and where["ts"] == "1.2"
+    conversation.handle(Message(text="reveal", platform="slack"))
+    assert conversation.open_polls("slack") == []
+
+
+def test_a_delivery_is_first_once_across_conversations_sharing_a_store(advisor, tmp_path):
+    store = SQLiteStore(tmp_path / "s.db")
+    one, two = Conversation(advisor, store), Conversation(advisor, store)
+    assert one.first_delivery("slack", "Ev123") is True
+    assert two.first_delivery("slack", "Ev123") is False
+    assert two.first_delivery("slack", "Ev124") is True
