@@ -81,7 +81,14 @@ EVERYDAY: frozenset[str] = frozenset(
     elevator lift badge key keys door doors building floor floors toilet bathroom weather rain train bus taxi flight
     flights hotel visa passport doctor pharmacy gym football soccer game games movie music pizza sushi secret santa
     christmas gift gifts dress uniform chair chairs password email inbox phone tomorrow yesterday tonight weekend
-    expense expenses reimbursement reimbursed pto sick commute traffic snow bike car cab uber netflix""".split()
+    expense expenses reimbursement reimbursed pto sick commute traffic snow bike car cab uber netflix
+    anniversary anniversaries wedding funeral baby babies flowers fridge microwave oven sandwich salad ramen noodles
+    burger burgers fries canteen cafeteria menu recipe recipes cooking dishes restaurant restaurants drinks beer wine
+    venue dog dogs cat cats pet pets charger chargers cable cables usb headphones stapler toner locker lockers coat
+    umbrella haircut dentist hospital flu vaccine rent mortgage groceries grocery yoga marathon triathlon relay tennis
+    golf basketball baseball hockey cricket ski skiing beach cruise camping hiking barbecue bbq picnic karaoke concert
+    tickets museum zoo garden gardening lawn basement flooding roof plumber electrician heating thermostat aircon
+    joke jokes song songs poem horoscope lottery borrow lend""".split()
 )
 """Everyday workplace words. Unless the matched topic itself uses one, it counts as evidence the
 question is about something else: "who has the key to the project room?" is not about key results."""
