@@ -149,6 +149,7 @@ class Matcher:
         self._common_postings = {
             t: [pid for pid in self._postings[t] if self._phrases[pid].content_set <= self._common] for t in self._common
         }
+        self._index = {entry.id: i for i, entry in enumerate(kb.entries)}
         self._surface_words = list(surface)
         self._surface = surface
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
@@ -298,6 +299,11 @@ class Matcher:
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
             insort(scored, Candidate(self.kb.entries[index], score, cover, question), key=_rank)
         return query, scored[:limit]
+
+    def only_verbs(self, entry: Entry, query: Analysis) -> bool:
+        """Whether the question shares nothing with this entry but doing-verbs ("write", "run")."""
+        shared = self._entry_vocab[self._index[entry.id]] & query.known.keys()
+        return bool(shared) and shared <= LIGHT_STEMS
 
     def _phrase_covers(self, query: Analysis) -> dict[int, float]:
         """Each entry's best phrase cover.
