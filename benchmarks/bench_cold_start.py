@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_cold_start.py          # human-readable report
     .venv/bin/python benchmarks/bench_cold_start.py --json   # one JSON object
 
-Goal: median and p99 of the whole command < 0.4 s.
+Goal: the median of the whole command < 0.2 s (p99 shown beside it; a busy machine moves it most).
 
 rolecall keeps its built index in $XDG_CACHE_HOME/rolecall between runs; this script points
 XDG_CACHE_HOME at a temporary folder, so the first (untimed) run builds it and the 20 timed
@@ -33,12 +33,12 @@ from collections import defaultdict
 from _common import emit_json, environment, goal, percentile, rolecall_executable, summarize_s, timed_cli_run
 
 QUESTION = "who owns the roadmap?"
-GOAL_S = 0.4
+GOAL_S = 0.2
 
 _PHASES_SCRIPT = r"""
 import json, time
 t0 = time.perf_counter()
-import rolecall.bot.cli
+import rolecall.cli
 from rolecall.bot import knowledge
 from rolecall.bot.advisor import Advisor
 t1 = time.perf_counter()
@@ -129,8 +129,7 @@ def warm_breakdown(repeats: int) -> dict:
         return value, round(min(runs) * 1000, 2)  # best of n: the parts compare fairly on a busy machine
 
     kb, load_ms = timed(knowledge.load)
-    files = sorted(knowledge.shipped_dir().glob("*.yaml"))
-    files = [f for f in files if f.name != "quiz.yaml"]
+    files = [f for f in knowledge.knowledge_files() if f.name != knowledge.SOURCES_FILE]
     entries, parse_ms = timed(lambda: [e for f in files for e in knowledge.parse_file(f)])
     _, check_ms = timed(lambda: knowledge.check_consistency(entries))
     _, build_ms = timed(lambda: Matcher(kb))
@@ -184,7 +183,7 @@ def main() -> int:
         imports = import_times(exe, runs=5, env=env)
     in_process = warm_breakdown(repeats=15)
 
-    met = command["median_s"] < GOAL_S and command["p99_s"] < GOAL_S
+    met = command["median_s"] < GOAL_S
     result = {
         "benchmark": "cold_start",
         "environment": environment(),
@@ -197,7 +196,7 @@ def main() -> int:
         "phases_fresh_process_s": phases,
         "imports": imports,
         "warm_in_process_ms": in_process,
-        "goals": {"cold_start_under_0_4s": {"goal_s": GOAL_S, "median_s": command["median_s"],
+        "goals": {"cold_start_median_under_0_2s": {"goal_s": GOAL_S, "median_s": command["median_s"],
                                             "p99_s": command["p99_s"], "met": met}},
     }
     if args.json:
@@ -220,7 +219,7 @@ def main() -> int:
     print("where it goes (fresh process, median of 10; it loads twice: from the cache, then afresh):")
     print(f"  bare interpreter (python -c pass)  {ms(base['median_s'])}")
     print(f"  process running the phases below   {ms(phases['process_wall'])}")
-    for key, label in (("imports", "imports (bot.cli and deps)"), ("advisor_load_cached", "Advisor.load() from cache"),
+    for key, label in (("imports", "imports (rolecall.cli and deps)"), ("advisor_load_cached", "Advisor.load() from cache"),
                        ("knowledge_load", "cache miss: knowledge.load()"),
                        ("index_build", "cache miss: Advisor(kb) index"), ("first_ask", "first ask()"),
                        ("unaccounted", "interpreter start + exit")):

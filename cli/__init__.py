@@ -5,9 +5,17 @@ top, the platform-free core in `rolecall.bot`, the front ends in
 `rolecall.adapters` and the shipped knowledge in `rolecall.knowledge`.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("rolecall")
-except PackageNotFoundError:  # pragma: no cover - running from a tree that was never installed
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    """`rolecall.__version__`, read from the installed metadata only when asked (importlib.metadata costs ~30 ms
+    of every start-up otherwise)."""
+    if name != "__version__":
+        raise AttributeError(name)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rolecall")
+    except PackageNotFoundError:  # pragma: no cover - a tree that was never installed
+        return "0.0.0"

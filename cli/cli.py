@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import __version__
 from .bot import env
 from .bot.advisor import Advisor
 from .bot.knowledge import KnowledgeError
@@ -52,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="rolecall",
         description="Settle 'is this product or project work?' debates: who owns what between product and project managers.",
     )
-    parser.add_argument("--version", action="version", version=f"rolecall {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     parser.set_defaults(run=lambda _args: _cmd_chat(parser.parse_args(["chat"])))
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -143,6 +142,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_knowledge(evaluate)
     evaluate.set_defaults(run=_cmd_eval)
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for, so start-up stays fast."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        from . import __version__
+
+        parser.exit(message=f"rolecall {__version__}\n")
 
 
 def _add_knowledge(parser: argparse.ArgumentParser) -> None:
