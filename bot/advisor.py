@@ -27,6 +27,10 @@ FRAMED_THRESHOLD = 0.25
 """When the message asks outright which role ("... PdM or PjM?", "whose call is that?"), a weaker match still beats "I don't know"."""
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
+_SEVERAL = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b|\bas well as\b)\s*", re.IGNORECASE)
+MAX_SEVERAL_CHARS = 300
+MAX_TOPICS = 6
+"""A question naming more topics than this is a list to triage, not a question."""
 PICKED_CONFIDENCE = 0.95
 """A topic the person chose themselves: the knowledge base's owner for it, with no reading left to guess."""
 CLOSE_CALL_MARGIN = 0.06
@@ -128,6 +132,28 @@ class Advisor:
         margin = best.score - rival.score if rival else best.score
         confidence = calibrate(best.score, margin, entry.owner)
         return self._answer(entry, confidence, close_call)
+
+    def ask_many(self, question: str) -> list[Answer]:
+        """One answer per topic when a question names several ("the roadmap and the budget"), else one answer.
+
+        Each part is asked in the question's frame; a list is only returned when at least two parts are answered
+        with different topics, and never when the knowledge base has the whole "X and Y" as one phrase.
+        """
+        whole = self.ask(question)
+        parts = [p for p in _SEVERAL.split(question[:MAX_SEVERAL_CHARS]) if words(p)]
+        if not 2 <= len(parts) <= MAX_TOPICS or self._one_phrase(whole, question):
+            return [whole]
+        answers: list[Answer] = []
+        for part in parts:
+            answer = self.ask(f"who owns {part}?")
+            if answer.topic and all(a.topic != answer.topic for a in answers):
+                answers.append(answer)
+        return answers if len(answers) >= 2 else [whole]
+
+    def _one_phrase(self, answer: Answer, question: str) -> bool:
+        entry = self.kb.by_id.get(answer.topic or "")
+        text = " ".join(words(question))
+        return entry is not None and any((" and " in p or "&" in p) and " ".join(words(p)) in text for p in entry.phrases)
 
     def about(self, topic: str) -> Answer | None:
         """The answer on one topic by its id, when a person has picked the reading they meant."""

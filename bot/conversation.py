@@ -18,11 +18,13 @@ from .advisor import Advisor, Answer
 from .commands import help_lines
 from .feedback import Feedback as FeedbackStore
 from .intents import (
+    Agreement,
     Ask,
     DebateStart,
     Feedback,
     Help,
     Intent,
+    PickReading,
     PickTopic,
     QuizAnswer,
     QuizControl,
@@ -32,7 +34,6 @@ from .intents import (
     StaleButton,
     Triage,
     Vote,
-    parse_text,
 )
 from .keys import DELIVERY, LAST_ANSWER, POLL, POLL_CARD
 from .messages import Choice, Message, Reply
@@ -46,7 +47,9 @@ from .ratelimit import RateLimiter
 from .ratelimit import Verdict as RateVerdict
 from .sqlite_store import MemoryStore
 from .store import CorruptValue, Store, StoreError, Value
+from .talk import Talk
 from .triage import triage_pasted
+from .typed_text import parse_text
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +90,7 @@ class Conversation:
         self.feedback = FeedbackStore(store)
         self.store = store
         self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
+        self.talk = Talk(self)
 
     def use_advisor(self, advisor: Advisor) -> None:
         """Swap in reloaded knowledge; conversations in progress carry on."""
@@ -194,7 +198,15 @@ class Conversation:
             return Reply.note(NOT_YOUR_CARD, private=True)  # a channel's quiz card must not move someone else's quiz
         if isinstance(intent, (Ask, QuizStart, QuizControl)):  # what these mean depends on whether a quiz is running
             return self._with_quiz_state(message, intent)
+        if isinstance(intent, (PickReading, Agreement)) and self._quiz_running(message):
+            return self._with_quiz_state(message, Ask(intent.text))  # "the second one", "yes": a quiz answer here
         return self._handlers()[type(intent)](message, intent)
+
+    def _quiz_running(self, message: Message) -> bool:
+        try:
+            return self.quizzes.state(message) is not None
+        except (StoreError, CorruptValue):
+            return False
 
     def _handlers(self) -> dict[type, Callable[[Message, Any], Reply]]:
         return {
@@ -208,6 +220,7 @@ class Conversation:
             Feedback: self._feedback,
             PickTopic: self._pick_topic,
             StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
+            **{kind: self.talk.handle for kind in self.talk.handlers()},
         }
 
     def _with_quiz_state(self, message: Message, intent: Ask | QuizStart | QuizControl) -> Reply:
@@ -282,27 +295,49 @@ class Conversation:
     def _feedback(self, message: Message, intent: Feedback) -> Reply:
         topic = intent.topic
         if topic is None:
-            last = self.store.get(LAST_ANSWER.of(message))
+            last = self.last_answer(message)
             if not last:
                 return Reply.note("Thanks! Ask me something first, then tell me whether the answer was right.",
                                   private=True)
             topic = str(last["topic"])
+        return self.rate_topic(message, topic, intent.up)
+
+    # -- what Talk asks of the conversation (see talk.Memory) --------------------------------------
+
+    def ask_in_frame(self, message: Message, text: str) -> Reply:
+        return self._ask(message, text)
+
+    def answer_topic(self, message: Message, topic: str) -> Reply:
+        return self._pick_topic(message, PickTopic(topic))
+
+    def last_answer(self, message: Message) -> dict[str, Any] | None:
+        """The last answer this person got here (topic, confidence, readings), if the store remembers it."""
+        try:
+            return self.store.get(LAST_ANSWER.of(message))
+        except (StoreError, CorruptValue):
+            return None
+
+    def rate_topic(self, message: Message, topic: str, up: bool) -> Reply:
         if topic not in self.advisor.kb.by_id:
             return Reply.note("That answer is no longer in my knowledge, but thanks all the same.", private=True)
-        self.feedback.vote(message, topic, intent.up)
+        self.feedback.vote(message, topic, up)
         label = self.advisor.kb.by_id[topic].phrases[0]
-        note = "was right" if intent.up else "was wrong; the team can see this in rolecall kb feedback"
+        note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
         return Reply.note(f"Thanks! Noted that my answer on {label} {note}.", private=True)
 
     def _ask(self, message: Message, text: str) -> Reply:
         """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
-        answer = self.advisor.ask(text)
+        answers = self.advisor.ask_many(text)
+        answer = answers[0]
         try:
             if answer.gap:
                 self.feedback.record_gap(text, answer.nearest)
         except StoreError as exc:  # bookkeeping only: the answer matters more
             log.warning("could not record a gap: %s", exc)
-        return self._answered(message, answer)
+        reply = self._answered(message, answer)
+        if len(answers) > 1:  # one verdict per topic named; feedback and follow-ups are about the first
+            reply = replace(reply, parts=tuple(a.part for a in answers))
+        return reply
 
     def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:
         answer = self.advisor.about(intent.topic)
@@ -314,6 +349,7 @@ class Conversation:
         """An answer with its buttons: both readings after a close call, else 👍/👎 (remembered for a typed one)."""
         close_call = answer.part.close_call
         choices: tuple[Choice, ...] = ()
+        readings: tuple[tuple[str, str], ...] = ()
         if close_call and answer.topic:
             readings = ((answer.topic, answer.part.topic_label or answer.topic),
                         (close_call.topic, close_call.topic_label))
@@ -322,8 +358,10 @@ class Conversation:
             choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
                        Choice(buttons.feedback(answer.topic, False), "👎"))
         if answer.topic:
+            remembered = {"topic": answer.topic, "confidence": answer.confidence,
+                          "readings": [t for t, _ in readings] if close_call else []}
             try:
-                self.store.put(LAST_ANSWER.of(message), {"topic": answer.topic}, ttl=LAST_ANSWER.ttl)
+                self.store.put(LAST_ANSWER.of(message), remembered, ttl=LAST_ANSWER.ttl)
             except StoreError as exc:  # bookkeeping only: the answer matters more
                 log.warning("could not record answer feedback state: %s", exc)
         return Reply(parts=(answer.part,), choices=choices)

@@ -65,7 +65,14 @@ class Report:
 
 def load_questions(path: Path) -> list[Labelled]:
     """Read {id, q, verdict} items; other keys (source, basis) are for people."""
-    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a YAML list of {{id, q, verdict}} items, found a {type(items).__name__}")
     questions = []
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict) or "q" not in item or item.get("verdict") not in VERDICTS:

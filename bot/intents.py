@@ -1,18 +1,15 @@
-"""What a person wants, parsed once per message: every typed line, slash command and button click becomes one intent.
+"""What a person wants: every typed line, slash command and button click becomes one of these intents.
 
 `Conversation` dispatches on the intent's type, so a vote typed in the
 terminal, a click on Slack and a Discord button all take the same path.
 Button ids are turned into intents by `buttons`, slash commands by `commands`,
-typed text here.
+typed text by `typed_text` (with `phrasebook` for conversational words).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Union
-
-from .normalize import MAX_INPUT_CHARS, words
 
 
 @dataclass(frozen=True)
@@ -95,65 +92,75 @@ class PickTopic:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """"why?", "tell me more", "are you sure?", "source?" about the last answer."""
+
+    kind: str
+    """why, more, sure or source."""
+    text: str
+
+
+@dataclass(frozen=True)
+class WhatAbout:
+    """"what about the budget?", "and the RAID log?", "the budget too?": the same question about something else."""
+
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PickReading:
+    """"the first one", "I meant the project budget": which reading of the last close call."""
+
+    index: int | None
+    meant: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """"yes", "right", "that's wrong" ...: feedback on the last answer, if there is one; otherwise just words."""
+
+    up: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    kind: str
+    """thanks or bye."""
+
+
+@dataclass(frozen=True)
+class ListTopics:
+    pass
+
+
+@dataclass(frozen=True)
+class ListSources:
+    pass
+
+
+@dataclass(frozen=True)
+class Define:
+    """"what does PjM stand for?"."""
+
+    term: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A command used wrong ("vote maybe", an empty "debate:"): how to use it."""
+
+    command: str
+
+
+@dataclass(frozen=True)
 class StaleButton:
     """A button id Rolecall does not (or no longer) understands."""
 
 
 Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Triage, Feedback,
-               PickTopic, StaleButton]
-
-QUIZ_CONTROLS = {
-    "back": {("back",), ("go", "back"), ("previous",), ("prev",), ("undo",), ("previous", "question")},
-    "skip": {("skip",), ("pass",), ("next",), ("skip", "it"), ("skip", "this"), ("skip", "question"), ("dont", "know"),
-             ("no", "idea"), ("idk",)},
-    "restart": {("restart",), ("start", "over"), ("start", "again"), ("reset",), ("restart", "quiz"),
-                ("begin", "again")},
-    "stop": {("stop",), ("quit",), ("cancel",), ("exit",), ("stop", "quiz"), ("quit", "quiz"), ("end", "quiz"),
-             ("cancel", "quiz"), ("exit", "quiz")},
-}
-_CONTROL_OF = {form: name for name, forms in QUIZ_CONTROLS.items() for form in forms}
-_HELP = {("help",), ("commands",), ("what", "can", "you", "do"), ("how", "do", "i", "use", "you"), ("usage",), ("menu",)}
-_MY_RESULT = {("my", "result"), ("my", "results"), ("show", "my", "result"), ("quiz", "result"), ("last", "result"),
-              ("what", "was", "my", "result")}
-_START_QUIZ = re.compile(
-    r"\b(?:quiz|fits? me|suits? me|right (?:role )?for me|am i (?:more )?(?:of )?(?:an? )?(?:product|project)|"
-    r"should i (?:be|become) (?:an? )?(?:product|project)|which role (?:should i|would i|is for me)|career quiz)\b"
-)
-_DEBATE = re.compile(r"\s*+(?:/rolecall\s++)?debate(?:\s*+[:\-]|\s)\s*+(.+)", re.IGNORECASE | re.DOTALL)
-"""Possessive quantifiers throughout: a message of spaces costs one pass, never a backtracking search."""
-_VOTE = re.compile(r"vote\s++(?:(?P<id>[0-9a-f]{8})\s++)?(?P<option>product|project|both)[.!]?", re.IGNORECASE)
-_REVEAL = re.compile(r"reveal(?:\s++(?P<id>[0-9a-f]{8}))?[.!]?", re.IGNORECASE)
-MAX_COMMAND_CHARS = 40
-"""A typed vote or reveal is a few words; longer text is never parsed as one (and costs nothing to rule out)."""
-_THUMBS = {"👍": True, "+1": True, ":+1:": True, ":thumbsup:": True, "👎": False, "-1": False, ":-1:": False,
-           ":thumbsdown:": False}
-
-
-def parse_text(text: str) -> Intent:
-    """What a typed message asks for. Quiz-only readings (an option, a control word) are decided with the quiz state.
-
-    Only the first MAX_INPUT_CHARS are read, as everywhere, so no message costs more than a short one to parse.
-    """
-    text = text[:MAX_INPUT_CHARS]
-    debate = _DEBATE.match(text)
-    if debate:
-        return DebateStart(debate.group(1))
-    short = text.strip()
-    if len(short) <= MAX_COMMAND_CHARS:
-        vote = _VOTE.fullmatch(short)
-        if vote:
-            return Vote(vote.group("option").lower(), vote.group("id"))
-        reveal = _REVEAL.fullmatch(short)
-        if reveal:
-            return Reveal(reveal.group("id"))
-    thumbs = _THUMBS.get(text.strip().lower())
-    if thumbs is not None:
-        return Feedback(thumbs)
-    tokens = tuple(words(text))
-    if tokens in _HELP:
-        return Help()
-    if tokens in _MY_RESULT:
-        return ShowResult()
-    plain: Ask | QuizStart = QuizStart(text) if _START_QUIZ.search(" ".join(tokens)) else Ask(text)
-    control = _CONTROL_OF.get(tokens)
-    return QuizControl(control, plain) if control else plain
+               PickTopic, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
+               StaleButton]

@@ -29,6 +29,8 @@ KINDS = (
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
 OPTIONAL = ("quote",)
+NOT_ENTRIES = ("quiz.yaml", "glossary.yaml")
+"""Files beside the entries that hold something else: the quiz questions and the abbreviations glossary."""
 """`quote`: the sentence of the source the entry rests on, word for word, shown with the answer."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 """At most 48 characters: an id travels inside button ids, and Discord's custom_id holds 100 with its prefix,
@@ -104,7 +106,7 @@ def knowledge_files(extra_dirs: Iterable[Path] = (), *, include_shipped: bool = 
         except OSError as exc:  # silently skipping it would drop the team's knowledge at the next reload
             raise KnowledgeError(str(folder), 0, f"cannot read the knowledge folder: {exc.strerror or exc}") from None
         files += [folder / n for n in names if n.endswith(".yaml")] + [folder / n for n in names if n.endswith(".yml")]
-    return [f for f in files if f.name != "quiz.yaml"]
+    return [f for f in files if f.name not in NOT_ENTRIES]
 
 
 def load_files(files: list[Path]) -> KnowledgeBase:

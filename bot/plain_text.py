@@ -16,8 +16,12 @@ TASK_WIDTH = 60
 """Display columns of a task in the triage table; longer tasks end in an ellipsis."""
 TRIAGE_VERDICTS = (*OWNERS, "unknown")
 QUIZ_SKIPPED = "You skipped every question, so I can't tell which role fits you. Say quiz to try again."
+TYPED_POLL_HINT = ("Say vote product, vote project or vote both (say it again to change your vote). Whoever started "
+                   "the poll can reveal Rolecall's answer with reveal, and it reveals itself when time is up.")
+"""The plain-text card's hint: where there are no buttons to press (the terminal, a notification)."""
 POLL_HINT = ("Vote with the buttons (or say vote product / vote project / vote both); clicking again changes your "
              "vote. Whoever started the poll can reveal Rolecall's answer, and it reveals itself when time is up.")
+"""On a card with buttons (Slack, Discord)."""
 
 
 def render(parts: Iterable[Part]) -> str:
@@ -115,7 +119,7 @@ def poll_text(card: PollCard) -> str:
     if not card.closed:
         votes = card.votes
         return (f"Debate: {card.question}\nVotes so far: {tally_text(card)} ({votes} vote{'s' * (votes != 1)}).\n"
-                + POLL_HINT)
+                + TYPED_POLL_HINT)
     text = f"Debate closed: {card.question}\nThe team voted: {tally_text(card)}.\n"
     if card.verdict is None or card.verdict.owner == "unknown":
         said = verdict_text(card.verdict) if card.verdict else ""

@@ -41,7 +41,7 @@ class Stepped:
     """The final answers, when the step finished the quiz."""
 
 
-HINT = "Answer with a button, a number or letter, or in your own words; say back, skip, restart or stop at any time."
+HINT = "Answer with a number or letter, or in your own words; say back, skip, restart or stop at any time."
 
 
 class QuizSessions:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .bot import env
-from .bot.advisor import Advisor
+from .bot.advisor import Advisor, Answer
 from .bot.knowledge import KnowledgeError
 
 MAX_BATCH_LINE_BYTES = 1_000_000
@@ -150,7 +150,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
         from . import __version__
 
-        parser.exit(message=f"rolecall {__version__}\n")
+        print(f"rolecall {__version__}")
+        parser.exit()
 
 
 def _add_knowledge(parser: argparse.ArgumentParser) -> None:
@@ -180,21 +181,27 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     advisor = _advisor(args)
     if args.batch:
         for line in _read_lines(args.batch):
-            _print_answer(advisor.ask(line), as_json=args.json)
+            _print_answers(advisor.ask_many(line), as_json=args.json)
         return 0
     question = " ".join(args.question)
     if not question.strip():
         print("rolecall ask: give a question, e.g. rolecall ask \"who owns the roadmap?\"", file=sys.stderr)
         return 2
-    _print_answer(advisor.ask(question), as_json=args.json)
+    _print_answers(advisor.ask_many(question), as_json=args.json)
     return 0
 
 
-def _print_answer(answer, *, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(answer.as_json(), ensure_ascii=False), flush=False)
-    else:
-        print(answer.text)
+def _print_answers(answers: list[Answer], *, as_json: bool) -> None:
+    """One answer as ask --json's object; several topics add `verdicts` and one text per topic."""
+    if not as_json:
+        print("\n\n".join(a.text for a in answers))
+        return
+    obj = answers[0].as_json()
+    if len(answers) > 1:
+        obj["verdicts"] = [{"verdict": a.verdict, "confidence": round(a.confidence, 3), "topic": a.topic}
+                           for a in answers]
+        obj["text"] = "\n\n".join(a.text for a in answers)
+    print(json.dumps(obj, ensure_ascii=False), flush=False)
 
 
 def _read_lines(source: str) -> Iterator[str]:
@@ -326,6 +333,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(_advisor(args), load_questions(Path(args.file)))
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else format_report(report))
     if args.fail_under is not None and report.accuracy * 100 < args.fail_under:
+        print(f"rolecall eval: accuracy {report.accuracy:.1%} is below --fail-under {args.fail_under:g}%",
+              file=sys.stderr)
         return 1
     return 0
 
