@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import knowledge, roles
+from . import glossary, knowledge, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
@@ -31,6 +31,8 @@ _SEVERAL = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b|\bas well as\b)\s*", re.IGN
 MAX_SEVERAL_CHARS = 300
 MAX_TOPICS = 6
 """A question naming more topics than this is a list to triage, not a question."""
+CLOSE_ENOUGH = 0.2
+"""A topic scoring below this is not "close" to the question; suggesting it as such would mislead."""
 PICKED_CONFIDENCE = 0.95
 """A topic the person chose themselves: the knowledge base's owner for it, with no reading left to guess."""
 CLOSE_CALL_MARGIN = 0.06
@@ -166,7 +168,8 @@ class Advisor:
         return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
 
     def _closest(self, found: list[Candidate]) -> tuple[str, ...]:
-        return tuple(topic_label(c.entry) for c in found[:3]) or tuple(topic_label(e) for e in roles.examples(self.kb))
+        """The nearest topics, only when they really are near; otherwise nothing (the reply offers examples)."""
+        return tuple(topic_label(c.entry) for c in found[:3] if c.score >= CLOSE_ENOUGH)
 
 
 def _mostly_non_latin(text: str) -> bool:
@@ -218,11 +221,12 @@ def _unknown_confidence(found: list[Candidate]) -> float:
 
 
 def topic_label(entry: Entry) -> str:
-    return entry.phrases[0]
+    """How a reply names a topic: its first phrase, abbreviations in their proper case."""
+    return glossary.proper_case(entry.phrases[0])
 
 
 EMPTY_TEXT = "I didn't catch a question there. Ask me things like \"who owns the roadmap?\" or \"is the burndown chart product or project work?\", or type help."
 GREETING_TEXT = "Hi! I settle \"is this product or project work?\" questions. Try \"who owns the release plan?\" or type help."
 NOT_ENGLISH_TEXT = ("Sorry, I only understand English so far. Ask me in English, e.g. \"who owns the roadmap?\" "
                     "or \"is the burndown chart product or project work?\"")
-OFF_TOPIC_TEXT = "That's not something I know: I only cover who does what between product managers and project managers."
+OFF_TOPIC_TEXT = plain_text.OFF_TOPIC

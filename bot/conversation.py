@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import buttons
-from .advisor import Advisor, Answer
+from .advisor import Advisor, Answer, topic_label
 from .commands import help_lines
 from .feedback import Feedback as FeedbackStore
 from .intents import (
@@ -321,7 +321,7 @@ class Conversation:
         if topic not in self.advisor.kb.by_id:
             return Reply.note("That answer is no longer in my knowledge, but thanks all the same.", private=True)
         self.feedback.vote(message, topic, up)
-        label = self.advisor.kb.by_id[topic].phrases[0]
+        label = topic_label(self.advisor.kb.by_id[topic])
         note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
         return Reply.note(f"Thanks! Noted that my answer on {label} {note}.", private=True)
 

@@ -6,10 +6,6 @@ Everything here is built from the knowledge base (and `glossary.yaml`), so it gr
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
-from importlib import resources
-
-import yaml
 
 from .advisor import Advisor, topic_label
 from .knowledge import KnowledgeBase
@@ -79,20 +75,3 @@ def sources_text(kb: KnowledgeBase) -> str:
     if len(used) > 12:
         lines.append(f"  … and {len(used) - 12} more.")
     return "\n".join(lines)
-
-
-@lru_cache(maxsize=1)
-def glossary() -> dict[str, tuple[str, str]]:
-    """Abbreviation in lower case -> (as teams write it, what it stands for)."""
-    path = resources.files("rolecall.knowledge").joinpath("glossary.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k).lower(): (str(k), str(v)) for k, v in data.items()}
-
-
-def define(term: str) -> str | None:
-    """ "PjM = project manager." for a known abbreviation, else None."""
-    key = term.lower().strip(" .?!")
-    if key not in glossary() and key.endswith("s"):
-        key = key[:-1]  # PdMs, SOWs
-    found = glossary().get(key)
-    return f"{found[0]} = {found[1]}." if found else None

@@ -15,6 +15,9 @@ from .parts import OWNERS, Notice, Part, PollCard, QuizEnded, QuizQuestion, Quiz
 TASK_WIDTH = 60
 """Display columns of a task in the triage table; longer tasks end in an ellipsis."""
 TRIAGE_VERDICTS = (*OWNERS, "unknown")
+OFF_TOPIC = "That's not something I know: I only cover who does what between product managers and project managers."
+EXAMPLES = ("Ask me things like who owns the roadmap?, is the RAID log product or project work? or what does a "
+            "product manager do?")
 QUIZ_SKIPPED = "You skipped every question, so I can't tell which role fits you. Say quiz to try again."
 TYPED_POLL_HINT = ("Say vote product, vote project or vote both (say it again to change your vote). Whoever started "
                    "the poll can reveal Rolecall's answer with reveal, and it reveals itself when time is up.")
@@ -49,6 +52,8 @@ def verdict_text(verdict: Verdict) -> str:
     if verdict.topic is None:
         if verdict.closest:
             return f"{verdict.reason} {closest_text(verdict.closest)}"
+        if verdict.owner == "unknown" and verdict.reason == OFF_TOPIC:
+            return f"{verdict.reason} {EXAMPLES}"
         return verdict.reason
     text = f"{heading(verdict)}{verdict.reason}\n{topic_line(verdict)}"
     if verdict.quote:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from . import buttons
+from . import buttons, glossary
 from .keys import QUIZ, QUIZ_RESULT
 from .knowledge import KnowledgeBase
 from .messages import Choice, Message, Reply
@@ -212,5 +212,6 @@ class QuizSessions:
 
 
 def _certification_name(phrase: str) -> str:
-    """PMP, CSPO ... in capitals; longer names as the knowledge base writes them."""
-    return phrase.upper() if len(phrase) <= 8 else phrase
+    """PMP, CSPO ... as they are written; other names with a capital ("Pragmatic institute")."""
+    named = glossary.proper_case(phrase)
+    return named if named != phrase else phrase[:1].upper() + phrase[1:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import glossary
 from .knowledge import Entry, KnowledgeBase
 from .vocabulary import ROLE_PRODUCT, ROLE_PROJECT, STOPWORDS
 
@@ -91,7 +92,7 @@ def _list_kind(kb: KnowledgeBase, role: str, kind: str) -> Listing | None:
 
 def _names(kb: KnowledgeBase, owner: str, kind: str, *, limit: int) -> str:
     entries = [e for e in kb.entries if e.owner == owner and e.kind == kind and not e.id.startswith("role-")]
-    return ", ".join(e.phrases[0] for e in entries[:limit])
+    return ", ".join(glossary.proper_case(e.phrases[0]) for e in entries[:limit])
 
 
 def examples(kb: KnowledgeBase, count: int = 3) -> list[Entry]:

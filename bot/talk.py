@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from . import follow_ups
+from . import follow_ups, glossary
 from .advisor import Advisor
 from .intents import (
     Agreement,
@@ -95,7 +95,7 @@ class Talk:
         return Reply.note(follow_ups.sources_text(self.memory.advisor.kb))
 
     def define(self, message: Message, intent: Define) -> Reply:
-        meaning = follow_ups.define(intent.term)
+        meaning = glossary.define(intent.term)
         if meaning is None:
             return self.memory.ask_in_frame(message, intent.text)
         return Reply.note(meaning)

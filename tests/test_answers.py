@@ -63,10 +63,15 @@ def test_out_of_scope_question_is_unknown(advisor, question):
 
 
 @pytest.mark.parametrize("question", ["who fixes the printer?", "who has the key to the project room?", "what's 7 times 8?"])
-def test_unknown_answer_is_honest_and_offers_closest_topics(advisor, question):
+def test_unknown_answer_is_honest_and_offers_a_way_forward(advisor, question):
     text = advisor.ask(question).text
     assert "not something I know" in text
-    assert "closest topics" in text
+    assert "closest topics" in text or "Ask me things like" in text  # near topics only when they are near
+
+
+def test_nonsense_gets_examples_introduced_as_examples_not_as_close_topics(advisor):
+    text = advisor.ask("asdfghjkl qwerty zxcvb").text
+    assert "closest topics" not in text and "Ask me things like" in text
 
 
 @pytest.mark.parametrize("question", ["", "🙂🙂", "<!here>"])
