@@ -8,6 +8,7 @@ restart. It names the intent the click stands for:
     quiz:<question>:<option>   answer one question (stale when that question is no longer asked)
     poll:<poll>:<option>       vote product, project or both
     poll:<poll>:reveal         reveal the poll
+    poll:<poll>:adopt          make the revealed result the team's answer
     feedback:<topic>:up|down   👍 or 👎 on an answer
     topic:<topic>              "I meant this reading" after a close call
     help                       the help text
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .intents import Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, StaleButton, Vote
+from .intents import Adopt, Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, StaleButton, Vote
 from .parts import OWNERS
 
 ID_PATTERN = r"[\w-]+(?::[\w-]+)*"
@@ -40,6 +41,10 @@ def poll_vote(poll: str, option: str) -> str:
 
 def poll_reveal(poll: str) -> str:
     return f"poll:{poll}:reveal"
+
+
+def poll_adopt(poll: str) -> str:
+    return f"poll:{poll}:adopt"
 
 
 def feedback(topic: str, up: bool) -> str:
@@ -70,6 +75,8 @@ def parse(choice: str) -> Intent:
         return QuizAnswer(subject, action)
     if kind == "poll" and action == "reveal":
         return Reveal(subject)
+    if kind == "poll" and action == "adopt":
+        return Adopt(None, subject)
     if kind == "poll" and action in OWNERS:
         return Vote(action, subject)
     if kind == "feedback" and action in ("up", "down"):
@@ -80,7 +87,7 @@ def parse(choice: str) -> Intent:
 def poll_of(choice: str) -> str | None:
     """The poll a button votes on or reveals, if it is a poll button."""
     intent = parse(choice)
-    return intent.poll if isinstance(intent, (Vote, Reveal)) else None
+    return intent.poll if isinstance(intent, (Vote, Reveal, Adopt)) else None
 
 
 def looks_typed(text: str) -> bool:

@@ -16,8 +16,10 @@ from typing import Any
 from . import buttons
 from .advisor import Advisor, Answer, topic_label
 from .commands import help_lines
+from .decisions import Decisions, decision_part
 from .feedback import Feedback as FeedbackStore
 from .intents import (
+    Adopt,
     Agreement,
     Ask,
     DebateStart,
@@ -80,8 +82,10 @@ class Conversation:
     """Routes messages to the advisor, the quiz, debate polls and feedback; state lives only in the store."""
 
     def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None,
-                 *, poll_duration: float | None = None, rate_limit: int | None = None):
-        """`rate_limit` messages a minute per person (None: unlimited, as for the terminal)."""
+                 *, poll_duration: float | None = None, rate_limit: int | None = None,
+                 admins: frozenset[str] = frozenset()):
+        """`rate_limit` messages a minute per person (None: unlimited, as for the terminal); `admins` (platform user
+        ids) may adopt any revealed debate as the team's answer, besides the person who started it."""
         store = store or MemoryStore()
         self.advisor = advisor
         self.metrics = Metrics()
@@ -91,6 +95,8 @@ class Conversation:
         self.store = store
         self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
         self.talk = Talk(self)
+        self.decisions = Decisions(store)
+        self.admins = admins
 
     def use_advisor(self, advisor: Advisor) -> None:
         """Swap in reloaded knowledge; conversations in progress carry on."""
@@ -216,6 +222,8 @@ class Conversation:
             DebateStart: lambda m, i: self.polls.start(m, i.task),
             Vote: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.vote(m, poll, i.option)),
             Reveal: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.reveal(m, poll)),
+            Adopt: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.adopt(m, poll, i.option,
+                                                                                       admins=self.admins)),
             Triage: self._triage,
             Feedback: self._feedback,
             PickTopic: self._pick_topic,
@@ -337,6 +345,9 @@ class Conversation:
         reply = self._answered(message, answer)
         if len(answers) > 1:  # one verdict per topic named; feedback and follow-ups are about the first
             reply = replace(reply, parts=tuple(a.part for a in answers))
+        decided = self.decisions.lookup(message.platform, message.workspace, answer.topic, text)
+        if decided is not None:
+            reply = replace(reply, parts=(decision_part(decided, answer.verdict), *reply.parts))
         return reply
 
     def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:

@@ -19,6 +19,8 @@ USAGE = {
     "vote": "To vote on the channel's debate, say vote product, vote project or vote both.",
     "reveal": "To reveal the channel's debate, say reveal (the person who started it can, or anyone once time is up).",
     "debate": "To start a team poll, say debate: <task>, e.g. debate: the release plan.",
+    "adopt": "After a debate is revealed, its starter can say adopt (the team's majority) or adopt product, "
+             "adopt project or adopt both to make it this workspace's answer.",
 }
 NO_LAST_ANSWER = "Ask me something first, e.g. who owns the roadmap? Then I can tell you why, or where it comes from."
 _KIND_NAMES = {"responsibility": "responsibilities", "artifact": "artifacts", "tool": "tools", "metric": "metrics",

@@ -72,6 +72,14 @@ class Reveal:
 
 
 @dataclass(frozen=True)
+class Adopt:
+    """Make a revealed poll's result the team's answer: the majority (or `option`) becomes the workspace's decision."""
+
+    option: str | None = None
+    poll: str | None = None
+
+
+@dataclass(frozen=True)
 class Triage:
     text: str
 
@@ -161,6 +169,6 @@ class StaleButton:
     """A button id Rolecall does not (or no longer) understands."""
 
 
-Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Triage, Feedback,
+Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Adopt, Triage, Feedback,
                PickTopic, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
                StaleButton]

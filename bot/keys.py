@@ -58,7 +58,10 @@ DELIVERY = Namespace("delivery", ("platform", "delivery"), 3600,
 POLL_CARD = Namespace("poll-card", ("poll",), 30 * DAY,
                       "where a poll's public card was posted, so typed votes and reveals after a restart update it")
 
-NAMESPACES = (QUIZ, QUIZ_RESULT, LAST_ANSWER, POLL, POLL_CURRENT, POLL_CARD, RATE, GAP, FEEDBACK, DELIVERY)
+DECISION = Namespace("decision", ("platform", "workspace", "topic"), 10 * 365 * DAY,
+                     "a team's decision on who owns a topic, until revoked (kb undecide)")
+
+NAMESPACES = (DECISION, QUIZ, QUIZ_RESULT, LAST_ANSWER, POLL, POLL_CURRENT, POLL_CARD, RATE, GAP, FEEDBACK, DELIVERY)
 
 
 def join(*parts: str) -> str:

@@ -11,7 +11,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,10 +28,12 @@ KINDS = (
     "career", "method", "concept", "timeframe",
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
-OPTIONAL = ("quote",)
+OPTIONAL = ("quote", "overrides")
 NOT_ENTRIES = ("quiz.yaml", "glossary.yaml")
 """Files beside the entries that hold something else: the quiz questions and the abbreviations glossary."""
-"""`quote`: the sentence of the source the entry rests on, word for word, shown with the answer."""
+"""`quote`: the sentence of the source the entry rests on, word for word, shown with the answer.
+`overrides`: the id of an earlier (shipped) entry this one replaces on purpose: its owner and answer win, and the
+replaced entry's phrases lead to it."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 """At most 48 characters: an id travels inside button ids, and Discord's custom_id holds 100 with its prefix,
 the longest action (feedback:<id>:down) and a card owner's 20-digit id."""
@@ -50,6 +52,7 @@ class Entry:
     file: str
     line: int
     quote: str | None = None
+    overrides: str | None = None
 
 
 class KnowledgeBase:
@@ -59,6 +62,8 @@ class KnowledgeBase:
         self.entries: list[Entry] = list(entries)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
         self.sources: dict[str, Source] = sources or {}
+        self.overrides: list[tuple[Entry, Entry]] = []
+        """(the team's entry, the shipped entry it replaced), for `kb check`."""
 
     def source_of(self, entry: Entry) -> Source:
         """The reference an entry rests on; a team's own free-text source is shown as written."""
@@ -121,12 +126,46 @@ def load_files(files: list[Path]) -> KnowledgeBase:
     for path in files:
         if path.name != SOURCES_FILE:
             entries += _parse(path, errors)
+    entries, overrides = _apply_overrides(entries, errors)
     errors += consistency_errors(entries)
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise KnowledgeErrors(errors[0].file, errors[0].line, errors[0].reason, tuple(errors))
-    return KnowledgeBase(entries, sources)
+    kb = KnowledgeBase(entries, sources)
+    kb.overrides = overrides
+    return kb
+
+
+def _apply_overrides(entries: list[Entry], errors: list[KnowledgeError]) -> tuple[list[Entry], list[tuple[Entry, Entry]]]:
+    """Entries that say `overrides: X` replace X (keeping X's phrases, so questions about X reach them); a clash
+    without `overrides` is left for the duplicate checks to report."""
+    first: dict[str, Entry] = {}
+    for entry in entries:
+        first.setdefault(entry.id, entry)
+    replacing: dict[int, Entry] = {}
+    for entry in entries:
+        if entry.overrides is None:
+            continue
+        target = first.get(entry.overrides)
+        if target is None or target is entry:
+            errors.append(KnowledgeError(entry.file, entry.line, f"'{entry.id}' overrides '{entry.overrides}', "
+                                         "but no earlier entry has that id"))
+        else:
+            replacing[id(target)] = entry
+    if not replacing:
+        return entries, []
+    result, pairs = [], []
+    for entry in entries:
+        team = replacing.get(id(entry))
+        if team is None:
+            if entry.overrides is None or entry not in replacing.values():
+                result.append(entry)
+            continue
+        merged = replace(team, phrases=team.phrases + tuple(p for p in entry.phrases if p not in team.phrases))
+        result.append(merged)
+        pairs.append((merged, entry))
+    return result, pairs
 
 
 def _parse(path: Path, errors: list[KnowledgeError]) -> list[Entry]:
@@ -194,6 +233,7 @@ def _entry(name: str, node: yaml.Node) -> Entry:
         file=name,
         line=node_line(node),
         quote=" ".join(scalar(name, fields["quote"], "quote").split()) if "quote" in fields else None,
+        overrides=scalar(name, fields["overrides"], "overrides") if "overrides" in fields else None,
     )
 
 

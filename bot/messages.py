@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from . import plain_text
 from .normalize import defang
-from .parts import Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, Verdict
+from .parts import Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TeamDecision, Verdict
 
 P = TypeVar("P")
 
@@ -67,7 +67,10 @@ class Reply:
 
     @property
     def verdict(self) -> str | None:
-        """The answer's owner: a verdict's, or a revealed poll's when the reply shows that card to everyone."""
+        """The answer's owner: the team's decision, a verdict's, or a revealed poll's when everyone sees the card."""
+        decided = self.first(TeamDecision)
+        if decided is not None:
+            return decided.verdict
         answer = self.first(Verdict)
         if answer is not None:
             return answer.owner

@@ -57,6 +57,20 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class TeamDecision:
+    """What this workspace decided about a topic: shown before, and instead of, common practice's verdict."""
+
+    verdict: str
+    decided_at: float
+    by: str
+    question: str
+    tally: Mapping[str, int] | None = None
+    reason: str | None = None
+    agrees: bool = True
+    """Whether common practice (the Verdict beside it) says the same."""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A sentence or two that is not a verdict: help, a thank-you, a usage hint, a problem on our side."""
 
@@ -149,4 +163,4 @@ class TriageTable:
     total_lines: int | None = None
 
 
-Part = Union[Verdict, Notice, QuizQuestion, QuizResult, QuizEnded, PollCard, TriageTable]
+Part = Union[Verdict, TeamDecision, Notice, QuizQuestion, QuizResult, QuizEnded, PollCard, TriageTable]

@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
-from .parts import OWNERS, Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TriageTable, Verdict, role_name
+from .parts import (
+    OWNERS,
+    Notice,
+    Part,
+    PollCard,
+    QuizEnded,
+    QuizQuestion,
+    QuizResult,
+    TeamDecision,
+    TriageTable,
+    Verdict,
+    role_name,
+)
 
 TASK_WIDTH = 60
 """Display columns of a task in the triage table; longer tasks end in an ellipsis."""
@@ -37,6 +50,8 @@ def part_text(part: Part) -> str:
         return verdict_text(part)
     if isinstance(part, Notice):
         return part.text
+    if isinstance(part, TeamDecision):
+        return decision_text(part)
     if isinstance(part, QuizQuestion):
         return quiz_question_text(part)
     if isinstance(part, QuizResult):
@@ -46,6 +61,19 @@ def part_text(part: Part) -> str:
     if isinstance(part, PollCard):
         return poll_text(part)
     return triage_text(part)
+
+
+def decision_text(decision: TeamDecision) -> str:
+    """ "Your team decided: Project manager (debate of 2 December, 5 of 7 agreed)." and what common practice says."""
+    when = datetime.fromtimestamp(decision.decided_at, tz=UTC)
+    how = f"decided {when.day} {when:%B %Y}"
+    if decision.tally:
+        votes = sum(decision.tally.values())
+        how = f"debate of {when.day} {when:%B %Y}, {decision.tally.get(decision.verdict, 0)} of {votes} agreed"
+    text = f"Your team decided: {role_name(decision.verdict)} ({how}; adopted by {decision.by})."
+    if decision.reason:
+        text += f" Why: {decision.reason}"
+    return text + ("" if decision.agrees else "\nCommon practice says otherwise:")
 
 
 def verdict_text(verdict: Verdict) -> str:

@@ -17,10 +17,11 @@ from enum import Enum
 
 from . import buttons
 from .advisor import Advisor
+from .decisions import Decision, Decisions, topic_key
 from .keys import POLL, POLL_CURRENT
 from .messages import Choice, Message, Reply
 from .normalize import clean, defang
-from .parts import OWNERS, Notice, PollCard, Reading, Verdict
+from .parts import OWNERS, Notice, PollCard, Reading, Verdict, role_name
 from .store import CorruptValue, Store, Value
 
 DEFAULT_DURATION = 600.0
@@ -116,6 +117,33 @@ class Polls:
                               f"{minutes} min.", private=True)
         return self.card(done.value)
 
+    def adopt(self, message: Message, poll_id: str, option: str | None, *, admins: frozenset[str] = frozenset()) -> Reply:
+        """Make a revealed poll's result this workspace's answer: `option`, else the team's majority (Rolecall's
+        verdict breaks a tie). Only the poll's starter, or a configured admin, may."""
+        poll = self.store.get(POLL.key(poll_id))
+        if poll is None:
+            return Reply.note("I can't find that poll any more.", private=True)
+        self._check(poll)
+        if voter_id(message) != poll["creator"] and message.user not in admins:
+            return Reply.note("Only the person who started this debate (or a Rolecall admin) can make it the team's "
+                              "answer.", private=True)
+        if not poll["closed"]:
+            return Reply.note("Reveal the debate first (say reveal), then adopt its result.", private=True)
+        card = self.card(poll).first(PollCard)
+        assert card is not None
+        verdict = option or _majority(card)
+        if verdict not in OWNERS:
+            return Reply.note("Nobody voted and I don't know this one, so there is nothing to adopt yet: say adopt "
+                              "product, adopt project or adopt both.", private=True)
+        topic = card.verdict.topic if card.verdict else None
+        decision = Decision(topic=topic_key(topic, poll["task"]), verdict=verdict, question=poll["question"],
+                            decided_at=time.time(), by=message.user, tally=dict(card.tally))
+        Decisions(self.store).decide(message.platform, message.workspace, decision)
+        label = card.verdict.topic_label if card.verdict and card.verdict.topic_label else poll["task"]
+        return Reply.note(f"Done: this team's answer on {label} is now {role_name(verdict).lower()} "
+                          f"({card.tally.get(verdict, 0)} of {card.votes} voted for it). "
+                          "Ask again and you'll see it first; rolecall kb undecide reverts it.")
+
     def current(self, message: Message) -> str | None:
         """The latest poll started in this channel, for "vote product" and "reveal" typed in chat."""
         pointer = self.store.get(POLL_CURRENT.of(message))
@@ -163,13 +191,24 @@ class Polls:
         card = PollCard(id=poll["id"], question=poll["question"], tally=_tally(poll), closed=poll["closed"],
                         deadline=float(poll["closes_at"]), verdict=verdict)
         if poll["closed"]:
-            return Reply(parts=(card,))
+            return Reply(parts=(card,), choices=(Choice(buttons.poll_adopt(poll["id"]), "Make this our answer"),))
         choices = tuple(Choice(buttons.poll_vote(poll["id"], o), o.capitalize()) for o in OWNERS)
         return Reply(parts=(card,), choices=(*choices, Choice(buttons.poll_reveal(poll["id"]), "Reveal")))
 
 
 def _closed_note() -> Notice:
     return Notice("This poll is closed, so your vote wasn't counted. Here is how it ended:")
+
+
+def _majority(card: PollCard) -> str | None:
+    """The option most voted for; a tie goes to Rolecall's verdict when it is one of the tied, else to nobody."""
+    top = max(card.tally.values(), default=0)
+    if top == 0:
+        return card.verdict.owner if card.verdict and card.verdict.owner in OWNERS else None
+    leaders = [o for o in OWNERS if card.tally.get(o, 0) == top]
+    if len(leaders) == 1:
+        return leaders[0]
+    return card.verdict.owner if card.verdict and card.verdict.owner in leaders else None
 
 
 def _tally(poll: Value) -> dict[str, int]:

@@ -5,7 +5,20 @@ from __future__ import annotations
 import re
 
 from . import phrasebook
-from .intents import Ask, DebateStart, Feedback, Help, Intent, QuizControl, QuizStart, Reveal, ShowResult, Usage, Vote
+from .intents import (
+    Adopt,
+    Ask,
+    DebateStart,
+    Feedback,
+    Help,
+    Intent,
+    QuizControl,
+    QuizStart,
+    Reveal,
+    ShowResult,
+    Usage,
+    Vote,
+)
 from .normalize import MAX_INPUT_CHARS, words
 
 QUIZ_CONTROLS = {
@@ -29,8 +42,9 @@ _DEBATE = re.compile(r"\s*+(?:/rolecall\s++)?debate(?:\s*+[:\-]|\s)\s*+(.+)", re
 """Possessive quantifiers throughout: a message of spaces costs one pass, never a backtracking search."""
 _VOTE = re.compile(r"vote\s++(?:(?P<id>[0-9a-f]{8})\s++)?(?P<option>product|project|both)[.!]?", re.IGNORECASE)
 _REVEAL = re.compile(r"reveal(?:\s++(?P<id>[0-9a-f]{8}))?[.!]?", re.IGNORECASE)
-_MISUSED = re.compile(r"/?(vote|reveal|debate)\b[\s:\-]*+.{0,30}", re.IGNORECASE | re.DOTALL)
+_MISUSED = re.compile(r"/?(vote|reveal|debate|adopt)\b[\s:\-]*+.{0,30}", re.IGNORECASE | re.DOTALL)
 """What is left of a vote, reveal or debate that did not parse: it gets a usage hint, not a guess."""
+_ADOPT = re.compile(r"adopt(?:\s++(?P<id>[0-9a-f]{8}))?(?:\s++(?P<option>product|project|both))?[.!]?", re.IGNORECASE)
 MAX_COMMAND_CHARS = 40
 """A typed vote or reveal is a few words; longer text is never parsed as one (and costs nothing to rule out)."""
 _THUMBS = {"👍": True, "+1": True, ":+1:": True, ":thumbsup:": True, "👎": False, "-1": False, ":-1:": False,
@@ -54,6 +68,9 @@ def parse_text(text: str) -> Intent:
         reveal = _REVEAL.fullmatch(short)
         if reveal:
             return Reveal(reveal.group("id"))
+        adopt = _ADOPT.fullmatch(short)
+        if adopt:
+            return Adopt((adopt.group("option") or "").lower() or None, adopt.group("id"))
         misused = _MISUSED.fullmatch(short)
         if misused:
             return Usage(misused.group(1).lower())

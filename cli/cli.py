@@ -13,9 +13,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from . import team_commands
 from .bot import env
 from .bot.advisor import Advisor, Answer
+from .bot.decisions import decision_part
 from .bot.knowledge import KnowledgeError
+from .bot.plain_text import decision_text
 
 MAX_BATCH_LINE_BYTES = 1_000_000
 """A batch line longer than this is read in full but only its start is considered."""
@@ -60,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*", help="the question, e.g. who owns the roadmap?")
     ask.add_argument("--batch", metavar="FILE", help="answer one question per line of FILE ('-' for stdin)")
     ask.add_argument("--json", action="store_true", help="print JSON: {verdict, confidence, topic, text} (one object per line with --batch)")
+    ask.add_argument("--store", metavar="URL", help="answer with the team's decisions in this store (the terminal's "
+                     "workspace, as chat uses it); ask --json adds team_decision")
     _add_knowledge(ask)
     ask.set_defaults(run=_cmd_ask)
 
@@ -117,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge base tools", description="Knowledge base tools.")
     kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND", required=True)
+    team_commands.add_parsers(kb_sub, _add_knowledge)
     check = kb_sub.add_parser("check", help="validate the knowledge base and print a summary",
                               description="Validate every knowledge file; errors name file, line and reason.")
     _add_knowledge(check)
@@ -181,26 +187,34 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     advisor = _advisor(args)
     if args.batch:
         for line in _read_lines(args.batch):
-            _print_answers(advisor.ask_many(line), as_json=args.json)
+            _print_answers(advisor.ask_many(line), line, store=args.store, as_json=args.json)
         return 0
     question = " ".join(args.question)
     if not question.strip():
         print("rolecall ask: give a question, e.g. rolecall ask \"who owns the roadmap?\"", file=sys.stderr)
         return 2
-    _print_answers(advisor.ask_many(question), as_json=args.json)
+    _print_answers(advisor.ask_many(question), question, store=args.store, as_json=args.json)
     return 0
 
 
-def _print_answers(answers: list[Answer], *, as_json: bool) -> None:
-    """One answer as ask --json's object; several topics add `verdicts` and one text per topic."""
+def _print_answers(answers: list[Answer], question: str, *, store: str | None, as_json: bool) -> None:
+    """One answer as ask --json's object; several topics add `verdicts`; a team decision comes first, and when
+    there is one `verdict` is the team's."""
+    decided = team_commands.lookup(store, answers[0].topic, question) if store else None
+    texts = [a.text for a in answers]
+    if decided is not None:
+        texts.insert(0, decision_text(decision_part(decided, answers[0].verdict)))
     if not as_json:
-        print("\n\n".join(a.text for a in answers))
+        print("\n\n".join(texts))
         return
     obj = answers[0].as_json()
+    obj["team_decision"] = decided.as_json() if decided else None
+    if decided is not None:
+        obj["verdict"] = decided.verdict
     if len(answers) > 1:
         obj["verdicts"] = [{"verdict": a.verdict, "confidence": round(a.confidence, 3), "topic": a.topic}
                            for a in answers]
-        obj["text"] = "\n\n".join(a.text for a in answers)
+    obj["text"] = "\n\n".join(texts)
     print(json.dumps(obj, ensure_ascii=False), flush=False)
 
 
@@ -286,6 +300,8 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
     print(f"OK: {len(kb)} entries, {kb.phrase_count()} phrases in {files} files")
     print("by owner: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["owner"].items())))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kind"].items())))
+    for team, shipped in kb.overrides:
+        print(f"override: {team.file}:{team.line} '{team.id}' replaces '{shipped.id}' ({shipped.owner} -> {team.owner})")
     return 0
 
 

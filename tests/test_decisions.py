@@ -1,0 +1,96 @@
+"""Settled is settled: a team's decision answers first in its workspace, until revoked; team files may override."""
+
+from __future__ import annotations
+
+import json
+
+from rolecall_support import run_cli
+
+
+def ask_json(*args: str) -> dict:
+    return json.loads(run_cli("ask", "--json", *args).stdout)
+
+
+def test_an_adopted_debate_becomes_the_teams_answer_in_its_store_only(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    for voter in ("ben", "cat"):
+        run_cli("chat", "--json", "--store", store, "--user", voter, input="vote product\n")
+    replies = run_cli("chat", "--json", "--store", store, "--user", "ana", input="reveal\nadopt\n").stdout.decode()
+    assert "Done" in json.loads(replies.splitlines()[1])["text"]
+    decided = ask_json("who owns the release plan?", "--store", store)
+    assert decided["verdict"] == "product" and decided["team_decision"]["verdict"] == "product"
+    assert decided["team_decision"]["tally"] == {"product": 2, "project": 0, "both": 0}
+    assert decided["team_decision"]["by"] == "ana" and "Your team decided" in decided["text"]
+    elsewhere = ask_json("who owns the release plan?")
+    assert elsewhere["verdict"] == "project" and elsewhere["team_decision"] is None
+
+
+def test_only_the_starter_may_adopt_a_debate(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    run_cli("chat", "--json", "--store", store, "--user", "ana", input="reveal\n")
+    (reply,) = [json.loads(x) for x in run_cli("chat", "--json", "--store", store, "--user", "ben",
+                                               input="adopt\n").stdout.decode().splitlines()]
+    assert "Only the person who started" in reply["text"]
+
+
+def test_a_revealed_card_offers_to_make_it_the_teams_answer(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    (reply,) = [json.loads(x) for x in run_cli("chat", "--json", "--store", store, "--user", "ana",
+                                               input="reveal\n").stdout.decode().splitlines()]
+    assert any(c["id"].endswith(":adopt") for c in reply["choices"])
+
+
+def test_decisions_are_listed_decided_and_revoked_from_the_command_line(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    assert run_cli("kb", "decide", "the burndown chart", "--owner", "both", "--reason", "we share it",
+                   "--store", store).returncode == 0
+    (listed,) = [json.loads(x) for x in run_cli("kb", "decisions", "--json", "--store", store).stdout.splitlines()]
+    assert listed["verdict"] == "both" and listed["reason"] == "we share it"
+    assert ask_json("who owns the burndown chart?", "--store", store)["verdict"] == "both"
+    assert run_cli("kb", "undecide", "the burndown chart", "--store", store).returncode == 0
+    assert run_cli("kb", "decisions", "--json", "--store", store).stdout.strip() == b""
+    assert ask_json("who owns the burndown chart?", "--store", store)["team_decision"] is None
+
+
+def test_exported_decisions_load_as_team_knowledge_that_overrides_the_shipped_entry(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("kb", "decide", "the burndown chart", "--owner", "product", "--store", store)
+    folder = tmp_path / "team"
+    folder.mkdir()
+    assert run_cli("kb", "decisions", "--store", store, "--export", str(folder / "ours.yaml")).returncode == 0
+    check = run_cli("kb", "check", "--knowledge", str(folder)).stdout.decode()
+    assert "replaces 'burndown-chart'" in check
+    assert ask_json("who owns the burndown chart?", "--knowledge", str(folder))["verdict"] == "product"
+
+
+def test_a_team_entry_that_overrides_a_shipped_one_changes_its_verdict(tmp_path, write_kb):
+    folder = write_kb(tmp_path, """\
+        - id: our-roadmap
+          overrides: roadmap-ownership
+          owner: project
+          kind: artifact
+          phrases:
+            - our roadmap
+          answer: Here the delivery lead keeps the roadmap.
+          source: team wiki
+        """).parent
+    assert ask_json("who owns the roadmap?", "--knowledge", str(folder))["verdict"] == "project"
+    assert "replaces 'roadmap-ownership'" in run_cli("kb", "check", "--knowledge", str(folder)).stdout.decode()
+
+
+def test_overriding_an_entry_that_does_not_exist_is_an_error(tmp_path, write_kb):
+    folder = write_kb(tmp_path, """\
+        - id: our-thing
+          overrides: no-such-entry
+          owner: project
+          kind: artifact
+          phrases:
+            - our thing
+          answer: Ours.
+          source: practice
+        """).parent
+    done = run_cli("kb", "check", "--knowledge", str(folder))
+    assert done.returncode != 0 and "no-such-entry" in done.stderr.decode()
