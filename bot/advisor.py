@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ _SEVERAL = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b|\bas well as\b)\s*", re.IGN
 MAX_SEVERAL_CHARS = 300
 MAX_TOPICS = 6
 """A question naming more topics than this is a list to triage, not a question."""
+REVIEW_DAYS = 90
+"""A team's own entry is due for review this long after it was last reviewed (as knowledge bots like Guru do)."""
 CLOSE_ENOUGH = 0.2
 """A topic scoring below this is not "close" to the question; suggesting it as such would mislead."""
 PICKED_CONFIDENCE = 0.95
@@ -163,8 +166,12 @@ class Advisor:
         return self._answer(entry, PICKED_CONFIDENCE, None) if entry else None
 
     def _answer(self, entry: Entry, confidence: float, close_call: Reading | None) -> Answer:
+        due = not knowledge.is_shipped(entry) and (
+            entry.reviewed is None or (date.today() - entry.reviewed).days > REVIEW_DAYS)
         part = Verdict(entry.owner, confidence, entry.answer, topic=entry.id, topic_label=topic_label(entry),
-                       source=self.kb.source_of(entry).label, quote=entry.quote, close_call=close_call)
+                       source=self.kb.source_of(entry).label, quote=entry.quote, close_call=close_call,
+                       review_due=due, reviewed=entry.reviewed.isoformat() if entry.reviewed else None,
+                       reviewer=entry.reviewer)
         return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
 
     def _closest(self, found: list[Candidate]) -> tuple[str, ...]:

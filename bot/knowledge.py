@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -28,12 +29,13 @@ KINDS = (
     "career", "method", "concept", "timeframe",
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
-OPTIONAL = ("quote", "overrides")
+OPTIONAL = ("quote", "overrides", "reviewed", "reviewer")
 NOT_ENTRIES = ("quiz.yaml", "glossary.yaml")
 """Files beside the entries that hold something else: the quiz questions and the abbreviations glossary."""
 """`quote`: the sentence of the source the entry rests on, word for word, shown with the answer.
 `overrides`: the id of an earlier (shipped) entry this one replaces on purpose: its owner and answer win, and the
-replaced entry's phrases lead to it."""
+replaced entry's phrases lead to it.
+`reviewed` (YYYY-MM-DD) and `reviewer`: when and by whom a person last checked the entry (see `kb stale`)."""
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 """At most 48 characters: an id travels inside button ids, and Discord's custom_id holds 100 with its prefix,
 the longest action (feedback:<id>:down) and a card owner's 20-digit id."""
@@ -53,6 +55,8 @@ class Entry:
     line: int
     quote: str | None = None
     overrides: str | None = None
+    reviewed: date | None = None
+    reviewer: str | None = None
 
 
 class KnowledgeBase:
@@ -234,7 +238,29 @@ def _entry(name: str, node: yaml.Node) -> Entry:
         line=node_line(node),
         quote=" ".join(scalar(name, fields["quote"], "quote").split()) if "quote" in fields else None,
         overrides=scalar(name, fields["overrides"], "overrides") if "overrides" in fields else None,
+        reviewed=_date(name, fields["reviewed"]) if "reviewed" in fields else None,
+        reviewer=scalar(name, fields["reviewer"], "reviewer") if "reviewer" in fields else None,
     )
+
+
+def _date(name: str, node: yaml.Node) -> date:
+    text = scalar(name, node, "reviewed")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise KnowledgeError(name, node_line(node), f"'reviewed' must be a date like 2026-12-01, not '{text}'") from None
+
+
+def is_shipped(entry: Entry) -> bool:
+    return Path(entry.file).parent == shipped_dir()
+
+
+def due_for_review(kb: KnowledgeBase, *, older_than_days: int, today: date | None = None) -> list[Entry]:
+    """Entries whose review is older than the limit, and team entries never reviewed: oldest first."""
+    today = today or date.today()
+    due = [e for e in kb.entries if (e.reviewed and (today - e.reviewed).days > older_than_days)
+           or (e.reviewed is None and not is_shipped(e))]
+    return sorted(due, key=lambda e: (e.reviewed or date.min, e.id))
 
 
 def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:

@@ -54,6 +54,10 @@ class Verdict:
     """The source's own words the verdict rests on, when it has them."""
     close_call: Reading | None = None
     closest: tuple[str, ...] = ()
+    review_due: bool = False
+    """A team's own entry whose last review is too old (or that was never reviewed): the answer says so."""
+    reviewed: str | None = None
+    reviewer: str | None = None
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,16 @@ def verdict_text(verdict: Verdict) -> str:
         text += f"\n“{verdict.quote}”"
     if verdict.close_call:
         text += "\n" + close_call_text(verdict)
+    if verdict.review_due:
+        text += "\n" + review_text(verdict)
     return text
+
+
+def review_text(verdict: Verdict) -> str:
+    if not verdict.reviewed:
+        return "(This is your team's own answer and nobody has reviewed it yet.)"
+    who = f" by {verdict.reviewer}" if verdict.reviewer else ""
+    return f"(This is your team's own answer, last reviewed on {verdict.reviewed}{who}: it is due for review.)"
 
 
 def heading(verdict: Verdict) -> str:

@@ -133,7 +133,15 @@ def _parser() -> argparse.ArgumentParser:
                                          "similarity, with the nearest known topic: what to add to the knowledge.")
     gaps.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
     gaps.add_argument("--json", action="store_true", help="one JSON object per group")
+    _add_knowledge(gaps)
     gaps.set_defaults(run=_cmd_kb_gaps)
+    stale = kb_sub.add_parser("stale", help="entries due for review (team entries never reviewed, or long ago)",
+                              description="List entries whose `reviewed:` date is older than --older-than, and team "
+                                          "entries that were never reviewed, oldest first.")
+    stale.add_argument("--older-than", default="90d", metavar="AGE", help="e.g. 90d (default), 12w or 6m")
+    stale.add_argument("--json", action="store_true", help="one JSON object per entry")
+    _add_knowledge(stale)
+    stale.set_defaults(run=_cmd_kb_stale)
     feedback = kb_sub.add_parser("feedback", help="topics by share of 👎 votes",
                                  description="List answered topics with their 👍/👎 votes, the most disputed first.")
     feedback.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
@@ -305,6 +313,33 @@ def _cmd_kb_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_kb_stale(args: argparse.Namespace) -> int:
+    from .bot import knowledge
+
+    days = _days(args.older_than)
+    due = knowledge.due_for_review(knowledge.load([Path(d) for d in args.knowledge]), older_than_days=days)
+    for entry in due:
+        when = entry.reviewed.isoformat() if entry.reviewed else "never"
+        if args.json:
+            print(json.dumps({"id": entry.id, "reviewed": None if entry.reviewed is None else when,
+                              "reviewer": entry.reviewer, "file": entry.file, "line": entry.line}))
+        else:
+            print(f"{when:<10}  {entry.id}  {entry.file}:{entry.line}" + (f"  ({entry.reviewer})" if entry.reviewer else ""))
+    if not due and not args.json:
+        print(f"Nothing is due: every reviewed entry was checked within {days} days.")
+    return 0
+
+
+def _days(age: str) -> int:
+    """"90d", "12w", "6m" or a plain number of days."""
+    text = age.strip().lower()
+    unit = {"d": 1, "w": 7, "m": 30, "y": 365}.get(text[-1:], 0)
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise ValueError(f"--older-than takes an age like 90d, 12w or 6m, not {age!r}")
+    return int(number) * (unit or 1)
+
+
 def _feedback(args: argparse.Namespace):
     from .bot.feedback import Feedback
     from .bot.store_url import open_store
@@ -320,11 +355,17 @@ def _cmd_kb_gaps(args: argparse.Namespace) -> int:
         return 0
     if not groups:
         print("No gaps recorded yet: every question asked in chat was answered confidently.")
-        return 0
-    print(f"{'asked':>5}  question (similar)  ->  nearest known topic")
+    else:
+        print(f"{'asked':>5}  question (similar)  ->  nearest known topic")
     for g in groups:
         similar = f" (+{g.similar} similar)" if g.similar else ""
         print(f"{g.count:>5}  {g.question}{similar}  ->  {g.nearest or '-'}")
+    from .bot import knowledge
+
+    due = knowledge.due_for_review(knowledge.load([Path(d) for d in args.knowledge]), older_than_days=90)
+    if due:
+        print(f"\nDue for review ({len(due)}; see rolecall kb stale): " + ", ".join(e.id for e in due[:10])
+              + (" ..." if len(due) > 10 else ""))
     return 0
 
 

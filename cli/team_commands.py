@@ -115,5 +115,6 @@ def export_yaml(advisor: Advisor, decisions: list[Decision]) -> str:
         lines += [f"- id: team-{entry.id}"[:50], f"  overrides: {entry.id}", f"  owner: {d.verdict}",
                   f"  kind: {entry.kind}", "  phrases:", f"    - {json.dumps(entry.phrases[0])}",
                   f"  answer: {json.dumps(answer, ensure_ascii=False)}",
-                  f"  source: {json.dumps('team decision of ' + iso_date(d.decided_at)[:10])}", ""]
+                  f"  source: {json.dumps('team decision of ' + iso_date(d.decided_at)[:10])}",
+                  f"  reviewed: {iso_date(d.decided_at)[:10]}", f"  reviewer: {json.dumps(d.by)}", ""]
     return "\n".join(lines)

@@ -94,3 +94,51 @@ def test_overriding_an_entry_that_does_not_exist_is_an_error(tmp_path, write_kb)
         """).parent
     done = run_cli("kb", "check", "--knowledge", str(folder))
     assert done.returncode != 0 and "no-such-entry" in done.stderr.decode()
+
+
+def test_team_entries_never_reviewed_or_reviewed_long_ago_are_due(tmp_path, write_kb):
+    folder = write_kb(tmp_path, """\
+        - id: fresh-thing
+          owner: project
+          kind: artifact
+          phrases:
+            - fresh thing
+          answer: Ours.
+          source: practice
+          reviewed: 2099-01-01
+          reviewer: ana
+        - id: old-thing
+          owner: project
+          kind: artifact
+          phrases:
+            - old thing
+          answer: Ours.
+          source: practice
+          reviewed: 2020-01-01
+        - id: unreviewed-thing
+          owner: project
+          kind: artifact
+          phrases:
+            - unreviewed thing
+          answer: Ours.
+          source: practice
+        """).parent
+    due = [json.loads(x)["id"] for x in run_cli("kb", "stale", "--json", "--knowledge", str(folder)).stdout.splitlines()]
+    assert due == ["unreviewed-thing", "old-thing"]
+    assert "due for review" in ask_json("who owns the old thing?", "--knowledge", str(folder))["text"]
+    assert "due for review" not in ask_json("who owns the fresh thing?", "--knowledge", str(folder))["text"]
+
+
+def test_a_malformed_review_date_is_reported_at_its_line(tmp_path, write_kb):
+    folder = write_kb(tmp_path, """\
+        - id: thing
+          owner: project
+          kind: artifact
+          phrases:
+            - thing
+          answer: Ours.
+          source: practice
+          reviewed: last tuesday
+        """).parent
+    done = run_cli("kb", "check", "--knowledge", str(folder))
+    assert done.returncode != 0 and ":8:" in done.stderr.decode() and "reviewed" in done.stderr.decode()
