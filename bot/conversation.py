@@ -83,9 +83,10 @@ class Conversation:
 
     def __init__(self, advisor: Advisor, store: Store | None = None, quiz: Quiz | None = None,
                  *, poll_duration: float | None = None, rate_limit: int | None = None,
-                 admins: frozenset[str] = frozenset()):
+                 admins: frozenset[str] = frozenset(), contacts: dict[str, str] | None = None):
         """`rate_limit` messages a minute per person (None: unlimited, as for the terminal); `admins` (platform user
-        ids) may adopt any revealed debate as the team's answer, besides the person who started it."""
+        ids) may adopt any revealed debate as the team's answer, besides the person who started it; `contacts` names
+        the person or group to ask per workspace ("*" for any), offered when an answer is unknown or a close call."""
         store = store or MemoryStore()
         self.advisor = advisor
         self.metrics = Metrics()
@@ -97,6 +98,7 @@ class Conversation:
         self.talk = Talk(self)
         self.decisions = Decisions(store)
         self.admins = admins
+        self.contacts = contacts or {}
 
     def use_advisor(self, advisor: Advisor) -> None:
         """Swap in reloaded knowledge; conversations in progress carry on."""
@@ -347,7 +349,10 @@ class Conversation:
             reply = replace(reply, parts=tuple(a.part for a in answers))
         decided = self.decisions.lookup(message.platform, message.workspace, answer.topic, text)
         if decided is not None:
-            reply = replace(reply, parts=(decision_part(decided, answer.verdict), *reply.parts))
+            return replace(reply, parts=(decision_part(decided, answer.verdict), *reply.parts))
+        contact = self.contacts.get(message.workspace) or self.contacts.get("*")
+        if contact and (answer.verdict == "unknown" and answer.gap or answer.part.close_call):
+            reply = replace(reply, parts=(*reply.parts, Notice(f"Still unsure? Ask {contact}.")))
         return reply
 
     def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:

@@ -242,7 +242,8 @@ def _conversation(args: argparse.Namespace, *, rate_limit: int | None = None):
     from .bot.store_url import open_store
 
     store = open_store(args.store, ttl=args.session_ttl)  # a bad URL or TTL is a ValueError: one line, exit 2
-    return Conversation(_advisor(args), store, poll_duration=args.poll_duration, rate_limit=rate_limit)
+    return Conversation(_advisor(args), store, poll_duration=args.poll_duration, rate_limit=rate_limit,
+                        admins=env.names("ROLECALL_ADMINS"), contacts=env.per_workspace("ROLECALL_CONTACT"))
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:

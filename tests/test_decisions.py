@@ -142,3 +142,17 @@ def test_a_malformed_review_date_is_reported_at_its_line(tmp_path, write_kb):
         """).parent
     done = run_cli("kb", "check", "--knowledge", str(folder))
     assert done.returncode != 0 and ":8:" in done.stderr.decode() and "reviewed" in done.stderr.decode()
+
+
+def test_a_configured_contact_is_offered_when_rolecall_does_not_know(tmp_path):
+    done = run_cli("chat", "--json", "--store", "memory://", input="who owns the flux capacitor warranty?\n"
+                   "who owns the roadmap?\n", env={"ROLECALL_CONTACT": "@delivery-leads"})
+    unknown, known = [json.loads(x)["text"] for x in done.stdout.decode().splitlines()]
+    assert "Still unsure? Ask @delivery-leads." in unknown
+    assert "Still unsure" not in known
+
+
+def test_a_contact_can_be_set_per_workspace(tmp_path):
+    done = run_cli("chat", "--json", "--store", "memory://", input="who owns the flux capacitor warranty?\n",
+                   env={"ROLECALL_CONTACT": "T1=@leads;local=Priya"})
+    assert "Ask Priya." in json.loads(done.stdout.decode())["text"]
