@@ -9,12 +9,14 @@ Any problem with the cache only means building afresh.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,13 +41,26 @@ def fingerprint(files: list[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Unpickling a large index allocates millions of objects that all live on; letting the garbage collector scan
+    them as they arrive made a 20,000-entry index load four times slower (1.2 s against 0.27 s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def cached(files: list[Path], build: Callable[[], T]) -> T:
     """`build()`'s result, from the cache when the files are unchanged."""
     if os.environ.get("ROLECALL_NO_CACHE"):
         return build()
     try:
         path = cache_dir() / f"index-{fingerprint(files)}.pickle"
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, _no_collection():
             return pickle.load(handle)
     except FileNotFoundError:
         pass

@@ -26,14 +26,38 @@ MAX_BATCH_LINE_BYTES = 1_000_000
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the process exit code."""
+    args = _arguments(argv)
+    if args is None:
+        return 2
+    code = _run(args)
+    if argv is None and code == 0 and getattr(args, "one_shot", False):
+        _exit_now(code)  # a one-shot command (ask) has nothing left to clean up once it has printed
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process without tearing down the heap: freeing a large team index object by object took 170 ms
+    of a 600 ms `rolecall ask`. Output is flushed first; nothing else (no store, no threads) is open."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace | None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
     try:
-        args = _parser().parse_args(argv)  # environment defaults are read (and checked) here
+        return _parser().parse_args(argv)  # environment defaults are read (and checked) here
     except ValueError as exc:
         print(f"rolecall: {exc}", file=sys.stderr)
-        return 2
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
     except KnowledgeError as exc:
@@ -66,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--store", metavar="URL", help="answer with the team's decisions in this store (the terminal's "
                      "workspace, as chat uses it); ask --json adds team_decision")
     _add_knowledge(ask)
-    ask.set_defaults(run=_cmd_ask)
+    ask.set_defaults(run=_cmd_ask, one_shot=True)
 
     chat = sub.add_parser("chat", help="talk to Rolecall in the terminal (the default)",
                           description="The terminal chat. With --json and piped input: one message per line in, one reply object per line out.")
