@@ -33,6 +33,10 @@ DELIMITERS = (",", "\t", ";", "|")
 """Tried in this order on the first line: comma CSV, tab-separated, European `;` exports, Markdown tables."""
 MAX_LINE_CHARS = 1_000_000
 """A longer line is skipped unread past this point, so one runaway line cannot exhaust memory."""
+MAX_ROW_CHARS = MAX_LINE_CHARS
+"""A CSV row (all its lines, for a multi-line quoted field) longer than this is skipped, read past without keeping it."""
+SNIFF_BYTES = 4096
+"""How much of the input's start is looked at to tell UTF-8 from UTF-16 and UTF-32."""
 
 _HEADING = re.compile(r"#{1,6}(?:\s|$)")
 _RULE = re.compile(r"([-*_])(?:\s*\1){2,}$")
@@ -42,6 +46,10 @@ _BULLET = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s+|$)(?:\[[ xX]\](?:\s+|$))?")
 
 class TriageError(Exception):
     """A problem with the whole input (not one row): reported in one line, exit code 2."""
+
+
+class RowTooLong(Exception):
+    """Raised by `Lines` from inside the csv reader when one row grows past its `row_limit`."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,13 @@ class Lines:
     `overlong` so the row containing it is reported instead of parsed.
     `quotes` and `at_end` let the CSV side tell a quoted field left open at the
     end of the file (which the lenient csv reader silently accepts) from a good row.
+
+    With `row_limit` set (the CSV side sets it), a line that would make the
+    current row (counted since `start_row()`) longer than that is not handed
+    out: `RowTooLong` is raised instead and the line is kept for the next read,
+    so the csv reader never holds more than one bounded row in memory however
+    long a quoted field runs. `nul_note` is what the decoding step (`open_text`)
+    knows about NUL bytes in this input, said with rows skipped for them.
     """
 
     def __init__(self, text: TextIO, max_chars: int = MAX_LINE_CHARS):
@@ -95,6 +110,9 @@ class Lines:
         self.overlong: deque[int] = deque()
         self.quotes = 0
         self.at_end = False
+        self.row_limit: int | None = None
+        self.row_chars = 0
+        self.nul_note = text.nul_note if isinstance(text, BacklogText) else None
 
     def __iter__(self) -> Lines:
         return self
@@ -102,7 +120,15 @@ class Lines:
     def __next__(self) -> str:
         if self._pushed is not None:
             line, self._pushed = self._pushed, None
-            return line
+        else:
+            line = self._read()
+        if self.row_limit is not None and self.row_chars and self.row_chars + len(line) > self.row_limit:
+            self._pushed = line
+            raise RowTooLong
+        self.row_chars += len(line)
+        return line
+
+    def _read(self) -> str:
         line = self._text.readline(self._max)
         if not line:
             self.at_end = True
@@ -116,6 +142,10 @@ class Lines:
             return "\n"
         return line
 
+    def start_row(self) -> None:
+        """A new CSV row starts with the next line: its length is counted from zero."""
+        self.row_chars = 0
+
     def push_back(self, line: str) -> None:
         """Hand `line` out again next (after a look at it to detect the format); its number stays counted."""
         self._pushed = line
@@ -128,19 +158,103 @@ class Lines:
         return hit
 
 
-def open_text(binary: BinaryIO) -> io.TextIOWrapper:
-    """Decode a byte stream leniently: UTF-8 (BOM stripped), bad bytes become U+FFFD, line endings kept.
+class BacklogText(io.TextIOWrapper):
+    """A backlog's decoded text (`open_text`), and a note for rows skipped for NUL bytes, if its start suggested one."""
+
+    nul_note: str | None = None
+
+
+def open_text(binary: BinaryIO) -> BacklogText:
+    """Decode a byte stream leniently in the encoding its first bytes show (`sniff_encoding`); bad bytes become U+FFFD.
 
     `newline=""` keeps `\\r\\n` inside quoted CSV fields intact for the csv module
-    and still splits lines on any of `\\n`, `\\r\\n` and `\\r`. Excel's "Unicode
-    text" export is UTF-16 with a BOM, so that is honoured too, but only when the
-    next character really looks like UTF-16 (an ASCII letter and a zero byte):
-    invalid UTF-8 that happens to start with the same two bytes stays UTF-8.
+    and still splits lines on any of `\\n`, `\\r\\n` and `\\r`. Only the start of
+    the stream is looked at (peeked, not consumed), so reading still streams.
     """
-    head = binary.peek(4)[:4] if hasattr(binary, "peek") else b""
-    utf16 = ((head.startswith(codecs.BOM_UTF16_LE) and head[3:4] == b"\x00")
-             or (head.startswith(codecs.BOM_UTF16_BE) and head[2:3] == b"\x00"))
-    return io.TextIOWrapper(binary, encoding="utf-16" if utf16 else "utf-8-sig", errors="replace", newline="")
+    head = binary.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(binary, "peek") else b""
+    encoding, note = sniff_encoding(head)
+    text = BacklogText(binary, encoding=encoding, errors="replace", newline="")
+    text.nul_note = note
+    return text
+
+
+def sniff_encoding(head: bytes) -> tuple[str, str | None]:
+    """The encoding of a backlog that starts with `head`, and what to tell people if NUL bytes remain in its rows.
+
+    UTF-8 unless the bytes clearly say otherwise: a UTF-32 or UTF-16 byte-order
+    mark (Excel's "Unicode text" is UTF-16 with one), or, without one, the
+    pattern of zero bytes that UTF-16 and UTF-32 text has and UTF-8 text never
+    does (`_utf32_text`, `_utf16_text`). A UTF-16 mark is believed only when
+    what follows looks like UTF-16 too, so invalid UTF-8 that happens to start
+    with the same two bytes stays UTF-8. When NUL bytes are there but fit no
+    encoding, the text is read as UTF-8 and the note says how to convert it.
+    """
+    head = head[:SNIFF_BYTES]
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", None
+    if ((head.startswith(codecs.BOM_UTF32_LE) and _utf32_text(head[4:], little=True))
+            or (head.startswith(codecs.BOM_UTF32_BE) and _utf32_text(head[4:], little=False))):
+        return "utf-32", None
+    for bom, little in ((codecs.BOM_UTF16_LE, True), (codecs.BOM_UTF16_BE, False)):
+        rest = head[2:]
+        if head.startswith(bom) and (not rest or _utf16_text(rest, little=little) or not _decodes(rest, "utf-8")):
+            return "utf-16", None
+    if b"\x00" not in head:
+        return "utf-8-sig", None
+    for little in (True, False):
+        if _utf32_text(head, little=little):
+            return ("utf-32-le" if little else "utf-32-be"), None
+    for little in (True, False):
+        if _utf16_text(head, little=little):
+            return ("utf-16-le" if little else "utf-16-be"), None
+    return "utf-8-sig", _nul_note(head)
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether `data` is valid in `encoding`, allowing a character cut off at the end."""
+    try:
+        codecs.getincrementaldecoder(encoding)("strict").decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf32_text(data: bytes, *, little: bool) -> bool:
+    """Whether `data` reads as UTF-32 text: every 4-byte unit a code point (not NUL), most of them in plane 0."""
+    data = data[: len(data) // 4 * 4]
+    encoding = "utf-32-le" if little else "utf-32-be"
+    if not data or not _decodes(data, encoding) or "\x00" in data.decode(encoding):
+        return False
+    plane0 = data[2::4].count(0) if little else data[1::4].count(0)
+    return plane0 * 2 >= len(data) // 4
+
+
+def _utf16_text(data: bytes, *, little: bool) -> bool:
+    """Whether `data` reads as UTF-16 text in that byte order, judged by where its zero bytes fall.
+
+    Latin-1 characters (ASCII letters, digits, spaces, newlines, commas) have a
+    zero high byte; a zero low byte (U+xx00) is rare in text and common in binary
+    data. So: high-byte zeros, at most one low-byte zero for ten of them, and
+    either a quarter of the characters Latin-1 or bytes that are not UTF-8 anyway
+    (CJK text in UTF-16), which keeps a UTF-8 file with a few stray NULs UTF-8.
+    """
+    data = data[: len(data) // 2 * 2]
+    high, low = (data[1::2], data[0::2]) if little else (data[0::2], data[1::2])
+    latin = sum(1 for h, lo in zip(high, low) if not h and lo)
+    stray = low.count(0)
+    if not latin or stray * 10 > latin:
+        return False
+    return latin * 4 >= len(high) or not _decodes(data, "utf-8")
+
+
+def _nul_note(head: bytes) -> str | None:
+    """For input with NUL bytes in no encoding's pattern: how to convert it, naming the likeliest UTF-16 byte order."""
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    if odd + even < 4:
+        return None  # a stray NUL or two in UTF-8 text: the plain reason says it all
+    guess = "UTF-16LE" if odd >= 2 * even else "UTF-16BE" if even >= 2 * odd else "UTF-16"
+    return (f"not UTF-8 text; if it is UTF-16 or UTF-32, convert it to UTF-8 first, "
+            f"e.g. iconv -f {guess} -t UTF-8 IN > OUT")
 
 
 def read_backlog(lines: Lines, column: str | None = None) -> Backlog:
@@ -160,6 +274,8 @@ def read_backlog(lines: Lines, column: str | None = None) -> Backlog:
         if column is not None:
             raise TriageError(f"no column named {column!r}; available columns: {_column_listing(first)}")
         return Backlog("list", ["task"], ",", _list_rows(lines))
+    if csv.field_size_limit() < MAX_ROW_CHARS:  # the csv default (131,072) would cut a long description short;
+        csv.field_size_limit(MAX_ROW_CHARS)      # Lines' row_limit bounds a row before the csv module sees more
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
@@ -168,7 +284,7 @@ def read_backlog(lines: Lines, column: str | None = None) -> Backlog:
     index = task_column(header, column)
     if index is None:  # the header spans several lines and the one-line look was misleading
         raise TriageError(f"no task column in the CSV header; available columns: {_column_listing(first)}")
-    return Backlog("csv", header, delimiter, _csv_rows(reader, lines, len(header), index))
+    return Backlog("csv", header, delimiter, _csv_rows(reader, lines, len(header), index, delimiter))
 
 
 def _first_content_line(lines: Lines) -> str | None:
@@ -216,14 +332,31 @@ def _column_listing(line: str, limit: int = 20) -> str:
     return (", ".join(names) + (", ..." if len(best) > limit else "")) or "(none)"
 
 
-def _csv_rows(reader: Iterator[list[str]], lines: Lines, width: int, index: int) -> Iterator[Task | Skip]:
-    """Every data row of a CSV as a Task, or a Skip saying why not; blank lines are passed over silently."""
+def _csv_rows(reader: Iterator[list[str]], lines: Lines, width: int, index: int,
+              delimiter: str) -> Iterator[Task | Skip]:
+    """Every data row of a CSV as a Task, or a Skip saying why not; blank lines are passed over silently.
+
+    A row longer than MAX_ROW_CHARS (a quoted field of pasted logs, or a quote
+    left open) is read past to where its quoted field closes, without keeping
+    it, and reported; the rows after it are read as usual.
+    """
     start, quotes = lines.line_no + 1, lines.quotes
+    lines.row_limit = MAX_ROW_CHARS
     while True:
+        lines.start_row()
         try:
             row = next(reader)
         except StopIteration:
             return
+        except RowTooLong:
+            closed = _read_past_quoted_field(lines, delimiter)
+            lines.was_overlong(start, lines.line_no)
+            if not closed:
+                yield Skip(start, f"quoted field never closed (runs to the end, line {lines.line_no})")
+                return
+            yield Skip(start, f"row longer than {MAX_ROW_CHARS:,} characters (lines {start} to {lines.line_no})")
+            start, quotes = lines.line_no + 1, lines.quotes
+            continue
         except csv.Error as exc:  # e.g. an unclosed quote that ran past the field size limit
             lines.was_overlong(start, lines.line_no)
             upto = f" up to line {lines.line_no}" if lines.line_no > start else ""
@@ -242,7 +375,46 @@ def _csv_rows(reader: Iterator[list[str]], lines: Lines, width: int, index: int)
         elif len(row) != width:
             yield Skip(line, f"expected {width} fields, found {len(row)}")
         else:
-            yield _checked(line, row[index], row)
+            yield _checked(line, row[index], row, lines.nul_note)
+
+
+def _read_past_quoted_field(lines: Lines, delimiter: str) -> bool:
+    """Read on from inside a quoted field to the end of its row, keeping nothing; False if the input ends first.
+
+    The csv reader only asks for another line while it is inside a quoted
+    field, so that is where a row that grew too long stands.
+    """
+    limit, lines.row_limit = lines.row_limit, None
+    try:
+        return any(not _still_quoted(line, delimiter) for line in lines)
+    finally:
+        lines.row_limit = limit
+
+
+def _still_quoted(line: str, delimiter: str) -> bool:
+    """Whether a CSV row that is inside a quoted field where `line` starts is still inside one where it ends.
+
+    The csv module's own rules: `""` is a quote inside the field; after the
+    closing quote, quotes are literal up to the next delimiter; a field that
+    starts with a quote opens a new quoted field.
+    """
+    body = line.rstrip("\r\n")
+    pos = 0
+    while True:
+        close = body.find('"', pos)
+        while close >= 0 and body.startswith('"', close + 1):
+            close = body.find('"', close + 2)
+        if close < 0:
+            return True
+        pos = close + 1
+        while True:
+            cut = body.find(delimiter, pos)
+            if cut < 0:
+                return False
+            pos = cut + 1
+            if body.startswith('"', pos):
+                pos += 1
+                break
 
 
 def _list_rows(lines: Lines) -> Iterator[Task | Skip]:
@@ -259,13 +431,13 @@ def _list_rows(lines: Lines) -> Iterator[Task | Skip]:
         bullet = _BULLET.match(text)
         if bullet:
             text = text[bullet.end():].strip()
-        yield _checked(line, text, [text])
+        yield _checked(line, text, [text], lines.nul_note)
 
 
-def _checked(line: int, text: str, fields: list[str]) -> Task | Skip:
+def _checked(line: int, text: str, fields: list[str], nul_note: str | None = None) -> Task | Skip:
     """The task, or why it cannot be classified: the same test `ask` uses for "no question there"."""
     if any("\x00" in f for f in fields):
-        return Skip(line, "contains NUL bytes")
+        return Skip(line, f"contains NUL bytes ({nul_note})" if nul_note else "contains NUL bytes")
     if not text.strip():
         return Skip(line, "empty task")
     if not words(text):

@@ -23,7 +23,9 @@ from .bot.triage import Backlog, Lines, Skip, Task, TriageError, answered, open_
 
 ADDED_COLUMNS = ("verdict", "confidence", "topic")
 """What `--csv` appends to every input row."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Dropped from echoed fields: C0 and C1 control codes (tab and line breaks stay: CSV quotes them), and the bidi
+embeddings, overrides and isolates that make a terminal or a chat show text in another order than it is stored."""
 
 
 class Writer(Protocol):
@@ -74,8 +76,9 @@ class JsonWriter:
 class CsvWriter:
     """The input rows (or a `task` column for lists) with verdict, confidence and topic appended.
 
-    Fields are echoed as given, except that control codes are dropped and mass
-    mentions defanged: the output gets pasted into chat and terminals too.
+    Fields are echoed as given, except that control codes (C0, C1) and bidi
+    overrides are dropped and mass mentions defanged: the output gets pasted
+    into chat and terminals too.
     """
 
     def __init__(self, out: TextIO):

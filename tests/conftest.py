@@ -39,9 +39,21 @@ def assert_cannot_ping_fixture() -> Callable[[str], None]:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One redis-server for the run: ROLECALL_TEST_REDIS_URL's when CI gives one, else our own."""
+    """One redis-server for the run: ROLECALL_TEST_REDIS_URL's when CI gives one, else our own.
+
+    Without either (no redis-server on PATH), every test that uses it is skipped
+    with a reason saying how to install it; under ROLECALL_REQUIRE_REDIS=1
+    (.ci/run) it fails instead. A given URL that does not answer is a failure.
+    """
     given = os.environ.get("ROLECALL_TEST_REDIS_URL")
     if given:
+        import redis
+
+        try:
+            redis.Redis.from_url(given, socket_connect_timeout=5).ping()
+        except redis.RedisError as exc:
+            pytest.fail(f"ROLECALL_TEST_REDIS_URL={given} does not answer: {exc}", pytrace=False)
+
         class Given:
             url = given
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -72,6 +74,26 @@ def write_kb(tmp_path: Path, yaml_text: str, name: str = "team.yaml") -> Path:
     return path
 
 
+REDIS_MISSING = ("redis-server not found on PATH: apt-get install redis-server (or brew install redis) "
+                 "to run the Redis tests")
+"""Why a test that needs a real redis-server did not run: what a fresh machine needs to run it."""
+REQUIRE_REDIS = "ROLECALL_REQUIRE_REDIS"
+"""Set (to anything but "" or "0") by .ci/run: a Redis test that would be skipped fails instead."""
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the test for want of a service, or fail it when REQUIRE_REDIS says the service must be there."""
+    if os.environ.get(REQUIRE_REDIS, "") not in ("", "0"):
+        pytest.fail(f"{reason} ({REQUIRE_REDIS} is set, so a test that needs it may not be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_server_binary() -> str:
+    """The redis-server on PATH; without one the calling test is skipped (or fails under REQUIRE_REDIS)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        skip_or_fail(REDIS_MISSING)
+    return binary
 
 
 def free_port() -> int:
@@ -83,15 +105,14 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A real redis-server on a free loopback port, which tests may stop and start again."""
+    """A real redis-server on a free loopback port, which tests may stop and start again.
+
+    Made where redis-server is not installed, it skips the test that makes it
+    (see `redis_server_binary`), so every Redis test skips the same way.
+    """
 
     def __init__(self, tmp: Path):
-        import shutil
-
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed (Debian: apt-get install redis-server); .ci/run installs it")
-        self.binary, self.dir, self.port = binary, tmp, free_port()
+        self.binary, self.dir, self.port = redis_server_binary(), tmp, free_port()
         self.process: subprocess.Popen | None = None
 
     @property

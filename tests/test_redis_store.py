@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from rolecall_support import RedisServer
+from rolecall_support import REPO_ROOT, RedisServer
 from test_quiz import PRODUCT_ANSWERS
 
 from rolecall.bot.conversation import STORE_DOWN, Conversation
@@ -112,3 +117,39 @@ def test_unreachable_redis_raises_store_error_quickly():
     with pytest.raises(StoreError):
         store.get("k")
     assert time.monotonic() - started < 5
+
+
+# -- a machine without redis-server (issue 14: the README's test command must pass there) ----------------------
+
+def pytest_without_redis_server(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """This module's other tests in a child pytest whose PATH has no redis-server and no ROLECALL_TEST_REDIS_URL."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("ROLECALL_TEST_REDIS_URL", "ROLECALL_REQUIRE_REDIS", "PYTEST_ADDOPTS")}
+    environment.update(PATH=str(tmp_path), **env)  # an empty folder: nothing to find on PATH
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(Path(__file__)), "-k", "not fresh_machine",
+         "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rs"],
+        capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=300, check=False)
+
+
+def test_fresh_machine_without_redis_server_skips_the_redis_tests_saying_how_to_install_it(tmp_path):
+    result = pytest_without_redis_server(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    reasons = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert reasons, result.stdout
+    assert all("redis-server not found" in r and "apt-get install redis-server" in r and "brew install redis" in r
+               for r in reasons), reasons
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ skipped", summary) and "failed" not in summary and "error" not in summary, summary
+
+
+def test_fresh_machine_without_redis_server_fails_the_redis_tests_under_rolecall_require_redis(tmp_path):
+    result = pytest_without_redis_server(tmp_path, ROLECALL_REQUIRE_REDIS="1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "redis-server not found" in result.stdout and "ROLECALL_REQUIRE_REDIS is set" in result.stdout
+    assert not re.search(r"\d+ skipped", result.stdout.strip().splitlines()[-1])
+
+
+def test_fresh_machine_ci_requires_the_redis_tests_to_run():
+    script = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "export ROLECALL_REQUIRE_REDIS=1" in script

@@ -297,3 +297,124 @@ def test_big_backlog_keeps_input_order_and_prints_every_row_once(run_cli, tmp_pa
     table = triage(run_cli, tmp_path, content).stdout.decode().splitlines()
     assert len([row for row in table if re.search(r"\s(product|project|both|unknown)\s+\d+%", row)]) == 4_500
     assert table_counts("\n".join(table).encode())["skipped"] == 0
+
+
+# -- big quoted fields (issue 14: one huge multi-line field must not swallow the rest) -----------------
+
+def _log_lines(count: int, width: int = 100) -> str:
+    """Pasted log output: `count` lines of about `width` characters, with commas and escaped quotes in them."""
+    return "".join(f'log line {i}, status ""ok"": ' + "x" * (width - 30) + "\n" for i in range(count))
+
+
+LATER_ROWS = '2,Update the burndown chart,short\n3,"Maintain the ""risk"" register",\n4,Define the product vision,"a\nb"\n'
+"""Three ordinary rows (one quoted, one multi-line) that must all survive a huge row before them."""
+
+
+@pytest.mark.parametrize(("closing", "end"), [('"\n', 20_002), ('end of log", more text\n', 20_002),
+                                              ('"\n\n', 20_002), ('end","another\nquoted, field"\n', 20_003)],
+                         ids=["quote-on-its-own-line", "quote-then-text", "quote-then-blank-line", "quote-then-quoted"])
+def test_a_2_mb_multi_line_quoted_field_keeps_every_later_row(run_cli, tmp_path, closing, end):
+    big = '1,Write the PRD,"' + _log_lines(20_000) + closing  # 2 MB in one field, from line 2 to `end`
+    later = 20_002 + closing.count("\n")
+    result = triage(run_cli, tmp_path, "id,title,description\n" + big + LATER_ROWS, "--json", name="big.csv")
+    out = rows(result)
+    assert [(r["line"], r["verdict"]) for r in out] == [(later, "project"), (later + 1, "project"), (later + 2, "product")]
+    assert out[1]["task"] == 'Maintain the "risk" register'
+    assert skips(result) == [f"line 2: skipped: row longer than 1,000,000 characters (lines 2 to {end})"]
+
+
+def test_a_huge_quoted_field_before_the_task_column_keeps_later_rows_in_csv_output(run_cli, tmp_path):
+    content = 'id,description,title\n1,"' + _log_lines(30_000) + '",Write the PRD\n' + \
+              '2,short,Update the burndown chart\n3,"x\ny",Define the product vision\n'
+    result = triage(run_cli, tmp_path, content, "--csv", name="big.csv")
+    assert_no_crash(result)
+    table = list(csv.reader(io.StringIO(result.stdout.decode("utf-8"))))
+    assert [r[2:4] for r in table[1:]] == [["Update the burndown chart", "project"], ["Define the product vision", "product"]]
+    assert [r[1] for r in table[1:]] == ["short", "x\ny"]
+    assert len(skips(result)) == 1 and skips(result)[0].startswith("line 2: skipped: row longer than")
+
+
+def test_a_300_kb_multi_line_description_is_classified_and_echoed_whole(run_cli, tmp_path):
+    description = _log_lines(3_000)  # past the csv module's default field limit (131,072), within the row limit
+    content = f'id,title,description\n1,Write the PRD,"{description}"\n2,Update the burndown chart,x\n'
+    result = triage(run_cli, tmp_path, content, "--csv", name="big.csv")
+    assert_no_crash(result)
+    assert skips(result) == []
+    limit = csv.field_size_limit(1_000_000)  # this test's own reader needs the room too
+    try:
+        table = list(csv.reader(io.StringIO(result.stdout.decode("utf-8"))))
+    finally:
+        csv.field_size_limit(limit)
+    assert [r[1] for r in table[1:]] == ["Write the PRD", "Update the burndown chart"]
+    assert table[1][2] == description.replace('""', '"')
+
+
+def test_a_quote_left_open_in_a_big_file_is_one_skip_naming_its_line(run_cli, tmp_path):
+    content = 'id,title\n1,Update the burndown chart\n2,"Write the PRD\n' + "3,Plan the release\n" * 100_000
+    result = triage(run_cli, tmp_path, content, "--json", name="big.csv")
+    assert [r["line"] for r in rows(result)] == [2]
+    assert skips(result) == ["line 3: skipped: quoted field never closed (runs to the end, line 100003)"]
+
+
+# -- encodings without a byte-order mark ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_bom_are_recognised_and_decoded(run_cli, tmp_path, encoding):
+    content = "title,points\r\nUpdate the burndown chart,2\r\nWrite the PRD,3\r\n".encode(encoding)
+    assert not content.startswith((b"\xff\xfe", b"\xfe\xff"))
+    result = triage(run_cli, tmp_path, content, "--json", name="backlog.csv")
+    assert [(r["task"], r["line"], r["verdict"]) for r in rows(result)] == [
+        ("Update the burndown chart", 2, "project"), ("Write the PRD", 3, "product")]
+    assert skips(result) == []
+
+
+def test_utf16_without_a_bom_on_stdin_is_decoded(run_cli):
+    out = rows(run_cli("triage", "-", "--json", input="title\nUpdate the burndown chart\n".encode("utf-16-le")))
+    assert [(r["task"], r["line"]) for r in out] == [("Update the burndown chart", 2)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_list_without_a_bom_starting_with_non_latin_text_is_decoded(run_cli, tmp_path, encoding):
+    content = "€ budget: Update the burndown chart\n路线图 Define the product vision\nСоставить PRD\n".encode(encoding)
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert [r["line"] for r in out] == [1, 2, 3]
+    assert out[0]["task"] == "€ budget: Update the burndown chart" and out[0]["verdict"] == "project"
+
+
+def test_utf32_with_a_bom_is_decoded(run_cli, tmp_path):
+    out = rows(triage(run_cli, tmp_path, "title\nUpdate the burndown chart\n".encode("utf-32"), "--json"))
+    assert [r["task"] for r in out] == ["Update the burndown chart"]
+
+
+def test_nul_ridden_input_that_is_not_clearly_utf16_says_how_to_convert_it(run_cli, tmp_path):
+    content = b"Write\x00the PRD\x00\x00\nUpdate\x00\x00the\x00burndown\x00chart\n\x00\x00\x00Fix\x00the printer\n"
+    result = triage(run_cli, tmp_path, content, "--json")
+    assert rows(result) == []
+    reported = skips(result)
+    assert len(reported) == 3
+    assert all("contains NUL bytes" in s and "UTF-16" in s and "iconv" in s for s in reported)
+
+
+def test_utf8_text_that_merely_starts_with_a_nul_free_header_stays_utf8(run_cli, tmp_path):
+    content = "title\nCafé roadmap: Define the product vision\n".encode() + b"\xff\xfeUpdate the burndown chart\n"
+    out = rows(triage(run_cli, tmp_path, content, "--json"))
+    assert out[0]["task"] == "Café roadmap: Define the product vision"
+    assert out[1]["verdict"] == "project"
+
+
+# -- what --csv echoes ------------------------------------------------------------------------------------------
+
+BIDI_AND_C1 = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\x80\x85\x9b\x9f"
+
+
+def test_csv_output_strips_bidi_overrides_and_c1_controls(run_cli, tmp_path):
+    content = (f"id{BIDI_AND_C1},title,note\n1,Update the \u202eburndown\u202c chart,a\u2066b\u2069c\x9b31m\n"
+               "2,Write\x85 the PRD,\u2067\u0645\u0631\u062d\u0628\u0627\u2069\n")
+    result = triage(run_cli, tmp_path, content, "--csv")
+    assert_no_crash(result)
+    text = result.stdout.decode("utf-8")
+    assert not re.search(f"[{BIDI_AND_C1}\x80-\x9f]", text)
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:3] == ["id", "title", "note"]
+    assert [r[1:3] for r in table[1:]] == [["Update the burndown chart", "abc31m"], ["Write the PRD", "\u0645\u0631\u062d\u0628\u0627"]]
+    assert [r[3] for r in table[1:]] == ["project", "product"]
