@@ -133,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     output = triage.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object per task: ask --json's shape plus 'line'")
     output.add_argument("--csv", action="store_true", help="the input CSV with verdict, confidence and topic columns added")
+    output.add_argument("--markdown", action="store_true", help="a Markdown table, for a wiki page or a pull request")
+    triage.add_argument("--raci", action="store_true", help="add each role's RACI letters (raci_product, raci_project)")
+    triage.add_argument("--store", metavar="URL", help="rows the team has decided take the team's verdict")
     _add_knowledge(triage)
     triage.set_defaults(run=_cmd_triage)
 
@@ -277,10 +280,13 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_triage(args: argparse.Namespace) -> int:
-    from .triage_command import run_triage
+    from .bot.decisions import Decisions
+    from .bot.store_url import open_store
+    from .triage_command import Extras, run_triage
 
-    return run_triage(_advisor(args), source=args.file, column=args.column,
-                      output="json" if args.json else "csv" if args.csv else "table")
+    extras = Extras(raci=args.raci, decisions=Decisions(open_store(args.store)) if args.store else None)
+    output = "json" if args.json else "csv" if args.csv else "markdown" if args.markdown else "table"
+    return run_triage(_advisor(args), source=args.file, column=args.column, output=output, extras=extras)
 
 
 def _cmd_debate(args: argparse.Namespace) -> int:

@@ -14,18 +14,46 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import BinaryIO, Protocol, TextIO
 
-from .bot import plain_text
+from . import team_commands
+from .bot import plain_text, raci
 from .bot.advisor import Advisor, Answer
+from .bot.decisions import Decision, Decisions
 from .bot.normalize import defang
 from .bot.triage import Backlog, Lines, Skip, Task, TriageError, answered, open_text, read_backlog, shown
 
 ADDED_COLUMNS = ("verdict", "confidence", "topic")
 """What `--csv` appends to every input row."""
+RACI_COLUMNS = ("raci_product", "raci_project", "raci_note")
+"""... and with `--raci`."""
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 """Dropped from echoed fields: C0 and C1 control codes (tab and line breaks stay: CSV quotes them), and the bidi
 embeddings, overrides and isolates that make a terminal or a chat show text in another order than it is stored."""
+
+
+@dataclass
+class Extras:
+    """What a row carries besides the answer: the team's decision (with --store) and RACI letters (with --raci)."""
+
+    raci: bool = False
+    decisions: Decisions | None = None
+
+    def decided(self, task: Task, answer: Answer) -> Decision | None:
+        if self.decisions is None:
+            return None
+        return self.decisions.lookup(team_commands.PLATFORM, team_commands.WORKSPACE, answer.topic, task.text)
+
+    def fields(self, task: Task, answer: Answer) -> dict[str, object]:
+        """The row's verdict (the team's, when it decided) and, with --raci, each role's letters."""
+        decided = self.decided(task, answer)
+        verdict = decided.verdict if decided else answer.verdict
+        found: dict[str, object] = {"verdict": verdict, "team_decision": decided.as_json() if decided else None}
+        if self.raci:
+            found["raci_product"], found["raci_project"] = raci.letters(verdict)
+            found["raci_note"] = raci.note(verdict)
+        return found
 
 
 class Writer(Protocol):
@@ -39,15 +67,21 @@ class Writer(Protocol):
 class TableWriter:
     """An aligned table for people, then the counts per verdict and the number skipped (the core's plain text)."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, extras: Extras):
         self.out = out
+        self.extras = extras
 
     def start(self, backlog: Backlog) -> None:
-        self.out.write(plain_text.triage_header() + "\n")
+        raci_head = "  PDM  PJM" if self.extras.raci else ""
+        self.out.write(plain_text.triage_header() + raci_head + "\n")
 
     def row(self, task: Task, answer: Answer) -> None:
-        self.out.write(plain_text.triage_row_text(shown(task.text), answer.verdict, answer.confidence,
-                                                  shown(answer.topic) if answer.topic else None) + "\n")
+        fields = self.extras.fields(task, answer)
+        line = plain_text.triage_row_text(shown(task.text), str(fields["verdict"]), answer.confidence,
+                                          shown(answer.topic) if answer.topic else None)
+        if self.extras.raci:
+            line += f"  {fields['raci_product'] or '-':<4} {fields['raci_project'] or '-':<4} {fields['raci_note']}"
+        self.out.write(line.rstrip() + "\n")
 
     def finish(self, counts: Counter[str], skipped: int) -> None:
         self.out.write("\n" + "\n".join(plain_text.triage_counts_lines(counts, skipped)) + "\n")
@@ -56,14 +90,15 @@ class TableWriter:
 class JsonWriter:
     """One `ask --json` object per task plus "line" and "task", flushed as it goes so pipes see rows early."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, extras: Extras):
         self.out = out
+        self.extras = extras
 
     def start(self, backlog: Backlog) -> None:
         pass
 
     def row(self, task: Task, answer: Answer) -> None:
-        obj = answer.as_json()
+        obj = {**answer.as_json(), **self.extras.fields(task, answer)}
         obj["line"] = task.line
         obj["task"] = shown(task.text)
         self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -81,16 +116,22 @@ class CsvWriter:
     into chat and terminals too.
     """
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, extras: Extras):
         self.out = out
+        self.extras = extras
         self.writer = csv.writer(out, lineterminator="\n")
 
     def start(self, backlog: Backlog) -> None:
         self.writer = csv.writer(self.out, delimiter=backlog.delimiter, lineterminator="\n")
-        self.writer.writerow([_safe_field(c) for c in backlog.columns] + list(ADDED_COLUMNS))
+        added = list(ADDED_COLUMNS) + (list(RACI_COLUMNS) if self.extras.raci else [])
+        self.writer.writerow([_safe_field(c) for c in backlog.columns] + added)
 
     def row(self, task: Task, answer: Answer) -> None:
-        self.writer.writerow([_safe_field(f) for f in task.fields] + [answer.verdict, answer.as_json()["confidence"], answer.topic or ""])
+        fields = self.extras.fields(task, answer)
+        added = [fields["verdict"], answer.as_json()["confidence"], answer.topic or ""]
+        if self.extras.raci:
+            added += [fields["raci_product"], fields["raci_project"], fields["raci_note"]]
+        self.writer.writerow([_safe_field(f) for f in task.fields] + added)
 
     def finish(self, counts: Counter[str], skipped: int) -> None:
         pass
@@ -100,13 +141,42 @@ def _safe_field(text: str) -> str:
     return defang(_CONTROL.sub("", text))
 
 
-WRITERS: dict[str, Callable[[TextIO], Writer]] = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter}
+class MarkdownWriter:
+    """A Markdown table (for a wiki page or a pull request), then the counts."""
+
+    def __init__(self, out: TextIO, extras: Extras):
+        self.out = out
+        self.extras = extras
+
+    def start(self, backlog: Backlog) -> None:
+        raci_head = " PdM | PjM |" if self.extras.raci else ""
+        self.out.write(f"| task | verdict | confidence | topic |{raci_head}\n|---|---|---|---|"
+                       + ("---|---|" if self.extras.raci else "") + "\n")
+
+    def row(self, task: Task, answer: Answer) -> None:
+        fields = self.extras.fields(task, answer)
+        cells = [_cell(shown(task.text)), str(fields["verdict"]), f"{answer.confidence:.0%}", answer.topic or "-"]
+        if self.extras.raci:
+            cells += [str(fields["raci_product"]) or "-", str(fields["raci_project"]) or "-"]
+        self.out.write("| " + " | ".join(cells) + " |\n")
+
+    def finish(self, counts: Counter[str], skipped: int) -> None:
+        self.out.write("\n" + "\n".join(plain_text.triage_counts_lines(counts, skipped)) + "\n")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+WRITERS: dict[str, Callable[[TextIO, Extras], Writer]] = {"table": TableWriter, "json": JsonWriter, "csv": CsvWriter,
+                                                          "markdown": MarkdownWriter}
 
 
 # -- the command ---------------------------------------------------------------------------
 
 def run_triage(advisor: Advisor, *, source: str, column: str | None = None, output: str = "table",
-               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+               stdin: BinaryIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+               extras: Extras | None = None) -> int:
     """Classify every task in `source` (a path, or "-" for stdin) and print them as `output`.
 
     Returns the exit code: 0 when the input could be read (bad rows are reported
@@ -125,7 +195,7 @@ def run_triage(advisor: Advisor, *, source: str, column: str | None = None, outp
     try:
         backlog = read_backlog(Lines(text), column)
         answers = answered(advisor, backlog.rows)
-        counts, skipped = _triage(answers, backlog, WRITERS[output](out), err)
+        counts, skipped = _triage(answers, backlog, WRITERS[output](out, extras or Extras()), err)
         out.flush()
     except TriageError as exc:
         print(f"rolecall triage: {name}: {exc}", file=err)

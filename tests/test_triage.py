@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ASK_KEYS = {"verdict", "confidence", "topic", "text", "source", "quote"}
-"""ask --json: the four contract fields plus the documented additions (source, quote)."""
+ASK_KEYS = {"verdict", "confidence", "topic", "text", "source", "quote", "team_decision"}
+"""ask --json: the four contract fields plus the documented additions (source, quote, team_decision)."""
 VERDICTS = ("product", "project", "both", "unknown")
 
 
@@ -418,3 +418,43 @@ def test_csv_output_strips_bidi_overrides_and_c1_controls(run_cli, tmp_path):
     assert table[0][:3] == ["id", "title", "note"]
     assert [r[1:3] for r in table[1:]] == [["Update the burndown chart", "abc31m"], ["Write the PRD", "\u0645\u0631\u062d\u0628\u0627"]]
     assert [r[3] for r in table[1:]] == ["project", "product"]
+
+
+# -- RACI ------------------------------------------------------------------------------------------
+
+RACI_BACKLOG = "title\nUpdate the roadmap\nUpdate the Gantt chart\nRun stakeholder updates\n"
+
+
+def test_raci_csv_makes_the_owner_accountable(run_cli, tmp_path):
+    path = tmp_path / "backlog.csv"
+    path.write_text(RACI_BACKLOG)
+    rows = list(csv.DictReader(io.StringIO(run_cli("triage", str(path), "--raci", "--csv").stdout.decode())))
+    roadmap, gantt, shared = rows
+    assert "A" in roadmap["raci_product"] and roadmap["raci_project"] == "C"
+    assert "A" in gantt["raci_project"] and gantt["raci_product"] == "I"
+    assert shared["raci_product"] == shared["raci_project"] == "R" and "accountable" in shared["raci_note"]
+
+
+def test_raci_json_rows_carry_both_letters(run_cli, tmp_path):
+    path = tmp_path / "backlog.csv"
+    path.write_text(RACI_BACKLOG)
+    first = json.loads(run_cli("triage", str(path), "--raci", "--json").stdout.decode().splitlines()[0])
+    assert (first["raci_product"], first["raci_project"]) == ("A/R", "C")
+
+
+def test_raci_markdown_is_a_table_with_each_roles_letters(run_cli, tmp_path):
+    path = tmp_path / "backlog.csv"
+    path.write_text(RACI_BACKLOG)
+    out = run_cli("triage", str(path), "--raci", "--markdown").stdout.decode()
+    assert "| task | verdict | confidence | topic | PdM | PjM |" in out
+    assert "| Update the Gantt chart | project |" in out
+
+
+def test_a_team_decision_decides_its_triage_row(run_cli, tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("kb", "decide", "the gantt chart", "--owner", "both", "--store", store)
+    path = tmp_path / "backlog.csv"
+    path.write_text(RACI_BACKLOG)
+    rows = list(csv.DictReader(io.StringIO(run_cli("triage", str(path), "--raci", "--csv", "--store", store)
+                                           .stdout.decode())))
+    assert rows[1]["verdict"] == "both" and rows[1]["raci_project"] == "R"
