@@ -1,4 +1,4 @@
-"""The edge between Discord and the core: an interaction in as a core `Message`, a `Reply` out as one Discord call.
+"""The edge between Discord and the core: an interaction or a post in as a core `Message`; every Discord call guarded.
 
 Every call to Discord goes through `send`/`deliver`, which log a failure and
 carry on: one refused message must never stop the bot.
@@ -13,24 +13,31 @@ from typing import Any
 import aiohttp
 import discord
 
-from ..bot.conversation import SORRY
-from ..bot.messages import Message, Reply
-from .discord_buttons import button_view
-from .discord_render import render
+from ..bot.messages import Message
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 NO_PINGS = discord.AllowedMentions.none()
 """Nothing the bot sends may notify anyone: no @everyone/@here, no users, no roles, no reply ping."""
+PRIVATE_SCOPE = "/private"
+"""Appended to a channel id for what one person does privately in that channel (see `message_from`)."""
 FAILED: Any = object()
 """What `send` returns when Discord refused or could not be reached (already logged)."""
 
 
-def message_from(interaction: discord.Interaction, *, choice: str | None = None,
-                 card_owner: str | None = None) -> Message:
-    """A slash command, click or form submission as the core's Message (ids as opaque strings)."""
-    return Message(platform=PLATFORM, workspace=str(interaction.guild_id or "dm"), channel=str(interaction.channel_id),
+def message_from(interaction: discord.Interaction, *, choice: str | None = None, card_owner: str | None = None,
+                 private: bool = False) -> Message:
+    """A slash command, click or form submission as the core's Message (ids as opaque strings).
+
+    `private`: the interaction is answered only to the person (an ephemeral command, a click on an
+    ephemeral card). In a server channel its conversation is kept apart from the channel's own
+    (PRIVATE_SCOPE), so a quiz taken privately there never surfaces in a public reply to a mention.
+    """
+    channel = str(interaction.channel_id)
+    if private and interaction.guild_id:
+        channel += PRIVATE_SCOPE
+    return Message(platform=PLATFORM, workspace=str(interaction.guild_id or "dm"), channel=channel,
                    user=str(interaction.user.id), choice=choice, card_owner=card_owner)
 
 
@@ -38,15 +45,6 @@ def message_from_post(message: discord.Message, text: str) -> Message:
     """A mention or DM as the core's Message; `text` is its content without the mention of the bot."""
     return Message(text=text, platform=PLATFORM, workspace=str(message.guild.id) if message.guild else "dm",
                    channel=str(message.channel.id), user=str(message.author.id))
-
-
-def send_response(interaction: discord.Interaction, reply: Reply, *, ephemeral: bool,
-                  owner: str | None = None) -> Awaitable[Any]:
-    """Answer an interaction with the reply's embed and buttons."""
-    view = button_view(reply, owner=owner)
-    extra: dict[str, Any] = {"view": view} if view else {}
-    return interaction.response.send_message(embed=render(reply), ephemeral=ephemeral, allowed_mentions=NO_PINGS,
-                                             **extra)
 
 
 async def deliver(action: Awaitable[Any], what: str) -> bool:
@@ -78,23 +76,8 @@ async def send(action: Awaitable[Any], what: str) -> Any:
         log.warning("%s: Discord answered HTTP %s (code %s: %s)", what, exc.status, exc.code, exc.text)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         log.warning("%s: could not reach Discord: %s", what, exc)
+    except RuntimeError as exc:
+        if "Session is closed" not in str(exc):  # aiohttp's words once the bot has closed its connection
+            raise
+        log.warning("%s: the bot's connection to Discord is already closed", what)
     return FAILED
-
-
-async def apologise(interaction: discord.Interaction) -> None:
-    """Tell the person something went wrong on our side (the error itself is logged by the caller)."""
-    sorry = Reply.note(SORRY, private=True)
-    if interaction.response.is_done():
-        await deliver(interaction.followup.send(embed=render(sorry), ephemeral=True, allowed_mentions=NO_PINGS),
-                      "reporting an error")
-    else:
-        await deliver(send_response(interaction, sorry, ephemeral=True), "reporting an error")
-
-
-async def guarded(interaction: discord.Interaction, work: Awaitable[None], what: str) -> None:
-    """Run one handler outside the command tree; a bug is logged and the person told, as for slash commands."""
-    try:
-        await work
-    except Exception:
-        log.exception("%s failed", what)
-        await apologise(interaction)

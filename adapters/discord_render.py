@@ -41,13 +41,17 @@ _FIELD_NAME_MAX, _FIELD_VALUE_MAX, _EMBED_MAX = 256, 1024, 6000
 _CONTENT_MAX = 2000
 
 
-def render(reply: Reply) -> discord.Embed:
+def render(reply: Reply, *, typed: bool = True) -> discord.Embed:
     """The reply as one embed, laid out from its last part; any parts before it (a note, an answer given
-    in the middle of the quiz) lead the description."""
+    in the middle of the quiz) lead the description.
+
+    `typed`: whether typing to the bot reaches this conversation; where it does not (a private quiz card in
+    a server channel), a quiz question leaves out its hint about typed answers and controls.
+    """
     if not reply.parts:
         return discord.Embed(colour=NOTE_COLOUR)  # a silent reply is never sent; this only keeps render total
     *lead, main = reply.parts
-    embed = _layout(main)
+    embed = _question_embed(main, typed=False) if isinstance(main, QuizQuestion) and not typed else _layout(main)
     before = "\n\n".join(_prose(part) for part in lead)
     if before:
         embed.description = f"{before}\n\n{embed.description}" if embed.description else before
@@ -103,14 +107,14 @@ def _provenance(verdict: Verdict) -> str:
 # -- the quiz ------------------------------------------------------------------------------------
 
 
-def _question_embed(question: QuizQuestion) -> discord.Embed:
+def _question_embed(question: QuizQuestion, *, typed: bool = True) -> discord.Embed:
     """Where the quiz is as the title, the question and its lettered options (typed answers use the letters)."""
     lines = [question.intro, ""] if question.intro else []
     lines.append(question.text)
     lines += [f"{chr(97 + i)}) {label}" for i, label in enumerate(question.options)]
     embed = discord.Embed(title=f"Step {question.step} of {question.of}", description="\n".join(lines),
                           colour=QUIZ_COLOUR)
-    if question.hint:
+    if question.hint and typed:
         embed.set_footer(text=question.hint)
     return embed
 

@@ -7,23 +7,21 @@ code block or, when it does not fit in a message, an attached text file.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
 import discord
 
-from ..bot.conversation import Conversation
-from ..bot.intents import Triage
-from ..bot.messages import Reply
+from ..bot.intents import Intent, Triage
+from ..bot.messages import Message, Reply
 from ..bot.normalize import defang
 from ..bot.parts import TriageTable
 from ..bot.triage import open_text
-from .discord_io import NO_PINGS, deliver, message_from, send_response
-from .discord_render import render, triage_message
+from .discord_answer import SLOW_DOWN, Answer
+from .discord_io import message_from
+from .discord_render import triage_message
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +37,25 @@ NO_DOWNLOAD = "I couldn't download {name} from Discord; please attach it again."
 
 Source = Callable[[], Awaitable[str | None]]
 """Where the backlog comes from: its text, or None when it could not be read (the person is told)."""
+Triager = Callable[[Message, Intent], Awaitable[Reply]]
+"""The core's answer to one message, run off the event loop (the bot's triage threads)."""
 
 
-async def triage_pasted(interaction: discord.Interaction, conversation: Conversation, text: str) -> None:
+async def triage_pasted(answer: Answer, triage: Triager, text: str) -> None:
     """The form's submission."""
 
     async def pasted() -> str:
         return text
 
-    await _triage(interaction, conversation, pasted, name="")
+    await _triage(answer, triage, pasted, name="")
 
 
-async def triage_attachment(interaction: discord.Interaction, conversation: Conversation,
-                            attachment: discord.Attachment) -> None:
+async def triage_attachment(answer: Answer, triage: Triager, attachment: discord.Attachment) -> None:
     """/rolecall triage file:<attachment>: a text or CSV file up to 1 MB, read from Discord's CDN."""
     name = defang(attachment.filename)[:100] or "That file"
     problem = unreadable(attachment, name)
     if problem:
-        await deliver(send_response(interaction, Reply.note(problem, private=True), ephemeral=True),
-                      "refusing an attachment")
+        await answer.note(Reply.note(problem, private=True))
         return
 
     async def download() -> str | None:
@@ -68,31 +66,28 @@ async def triage_attachment(interaction: discord.Interaction, conversation: Conv
             return None
         return decode(data[:ATTACHMENT_MAX_BYTES])
 
-    await _triage(interaction, conversation, download, name=name)
+    await _triage(answer, triage, download, name=name)
 
 
-async def _triage(interaction: discord.Interaction, conversation: Conversation, source: Source, *, name: str) -> None:
+async def _triage(answer: Answer, triage: Triager, source: Source, *, name: str) -> None:
     """Answer only the asker: "thinking" first (a download and 500 rows can take a moment), then the table."""
-    if not await deliver(interaction.response.defer(ephemeral=True, thinking=True), "starting a triage"):
-        return
+    await answer.acknowledge()
+    if answer.done:
+        return  # Discord refused the acknowledgement (logged): nobody is waiting for this any more
     text = await source()
     if text is None:
-        await _follow_up(interaction, embed=render(Reply.note(NO_DOWNLOAD.format(name=name), private=True)))
+        await answer.note(Reply.note(NO_DOWNLOAD.format(name=name), private=True))
         return
-    reply = await asyncio.to_thread(conversation.handle, message_from(interaction), Triage(text))
-    if reply.silent:  # past the rate limit: the core already told this person once
-        await deliver(interaction.delete_original_response(), "withdrawing a triage")
+    reply = await triage(message_from(answer.interaction, private=True), Triage(text))
+    if reply.silent:  # past the rate limit: told once by the core; Discord still needs an answer
+        await answer.note(Reply.note(SLOW_DOWN, private=True))
         return
     table = reply.first(TriageTable)
     if table is None:  # nothing to triage: the core's note on what to paste
-        await _follow_up(interaction, embed=render(reply))
+        await answer.note(reply)
         return
     content, file = triage_message(table)
-    await _follow_up(interaction, content=content, **({"file": file} if file else {}))
-
-
-async def _follow_up(interaction: discord.Interaction, **kwargs: Any) -> None:
-    await deliver(interaction.followup.send(ephemeral=True, allowed_mentions=NO_PINGS, **kwargs), "sending a triage")
+    await answer.follow_up(content=content, **({"file": file} if file else {}))
 
 
 def unreadable(attachment: discord.Attachment, name: str) -> str | None:

@@ -121,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Register the slash commands globally (can take up to an hour to appear) "
                                               "or to one guild with --guild (instant, for development).")
     sync.add_argument("--guild", type=int, metavar="ID", help="register to this guild only")
+    sync.add_argument("--clear", action="store_true",
+                      help="remove the /rolecall registration instead: from --guild ID, or the global one")
     sync.add_argument("--env-file", default=".env", help="read settings from this file if it exists (default .env)")
     sync.set_defaults(run=_cmd_discord_sync)
 

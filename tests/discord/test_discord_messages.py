@@ -145,3 +145,13 @@ async def test_replies_to_the_bot_count_only_with_the_content_intent(fake, start
     body = await say(fake, "a", mention=False, reference=bot_message)
     assert first["embeds"][0]["title"].startswith("Step 1 of ")
     assert body["embeds"][0]["title"].startswith("Step 2 of ")
+
+
+async def test_a_reply_that_pings_the_bot_is_answered_without_the_content_intent(fake, start_bot):
+    # Discord lists a pinged reply's author in `mentions` (and sends the bot its text), but no <@id> is in the text.
+    await start_bot(message_content=False)
+    await say(fake, f"<@{BOT_ID}> quiz")
+    bot_message = fake.messages_from(fake.posts(CHANNEL_ID)[-1])
+    body = await say(fake, "a", reference=bot_message)  # mentions=[the bot], as a reply with the ping on
+    assert body["embeds"][0]["title"].startswith("Step 2 of ")
+    assert str(body["message_reference"]["message_id"]) != bot_message["id"], "a reply to the person's message"

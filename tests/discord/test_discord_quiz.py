@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from fake_discord import (
+    BOT_ID,
     CHANNEL_ID,
+    DM_CHANNEL_ID,
     GUILD_ID,
     OTHER_USER_ID,
     USER_ID,
@@ -168,3 +171,44 @@ async def test_cards_for_everyone_take_anyones_click(fake, bot):
     body = await press(fake, message_id, ids[0], user_id=OTHER_USER_ID)
     assert body["type"] == UPDATE_MESSAGE
     assert button_ids(fake.messages[message_id]) == ids
+
+
+# -- a quiz taken privately stays private ---------------------------------------------------------
+
+
+async def test_a_private_quiz_never_shows_in_a_public_reply(fake, bot):
+    # Issue 14: a mention in the channel of a /rolecall quiz posted "Back to the quiz: ..." for everyone to see.
+    message_id = await start_quiz(fake)
+    for _ in range(2):
+        await press(fake, message_id, button_ids(fake.messages[message_id])[0])
+    assert progress(fake.messages[message_id])[0] == 3
+
+    for text in ("who owns the roadmap?", "b", "skip"):
+        await fake.dispatch("MESSAGE_CREATE", message_create(f"<@{BOT_ID}> {text}", mentions=[mention_of_bot()]))
+        post = (await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages", count=1))[-1]
+        posted = json.dumps(post.body)
+        assert "Step " not in posted and "Back to the quiz" not in posted, post.body
+        assert not [i for i in button_ids(fake.messages_from(post)) if i.startswith("rolecall:quiz:")]
+        fake.calls.remove(post)
+    assert fake.posts(DM_CHANNEL_ID) == [], "nor in a DM: the quiz is answered on its own card"
+
+    body = await press(fake, message_id, button_ids(fake.messages[message_id])[0])  # the card carries on
+    assert body["type"] == UPDATE_MESSAGE and progress(fake.messages[message_id])[0] == 4
+    assert fake.messages[message_id]["flags"] & EPHEMERAL
+
+
+async def test_a_private_quiz_card_offers_only_what_works_there(fake, bot):
+    # Typed words never reach a private quiz in a channel, so its card does not say "say back, skip ...".
+    message_id = await start_quiz(fake)
+    assert "footer" not in fake.messages[message_id]["embeds"][0]
+    await press(fake, message_id, button_ids(fake.messages[message_id])[0])
+    assert "footer" not in fake.messages[message_id]["embeds"][0]
+
+    # Where typing does reach the quiz (a quiz by mention in the channel, or in a DM), the hint is there.
+    await fake.dispatch("MESSAGE_CREATE", message_create(f"<@{BOT_ID}> quiz", mentions=[mention_of_bot()]))
+    post = (await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages"))[-1]
+    assert "skip" in post.body["embeds"][0]["footer"]["text"]
+    payload = slash("quiz", dm=True)
+    await fake.interaction(payload)
+    call = await fake.callback_for(int(payload["id"]))
+    assert "skip" in call.body["data"]["embeds"][0]["footer"]["text"]
