@@ -11,6 +11,7 @@ restart. It names the intent the click stands for:
     poll:<poll>:adopt          make the revealed result the team's answer
     feedback:<topic>:up|down   👍 or 👎 on an answer
     topic:<topic>              "I meant this reading" after a close call
+    share:<topic>              "Share in channel": the same answer, posted for everyone
     help                       the help text
 """
 
@@ -18,13 +19,13 @@ from __future__ import annotations
 
 import re
 
-from .intents import Adopt, Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, StaleButton, Vote
+from .intents import Adopt, Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, Share, StaleButton, Vote
 from .parts import OWNERS
 
 ID_PATTERN = r"[\w-]+(?::[\w-]+)*"
 """Any button id (at most 90 characters, see MAX_ID): what a Discord custom_id template embeds."""
 MAX_ID = 90
-_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic):{ID_PATTERN}$")
+_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic|share):{ID_PATTERN}$")
 
 
 def quiz_start() -> str:
@@ -55,6 +56,15 @@ def pick_topic(topic: str) -> str:
     return f"topic:{topic}"
 
 
+def share(topic: str) -> str:
+    return f"share:{topic}"
+
+
+def is_share(choice: str) -> bool:
+    """Whether a click asks to post the answer for everyone (a front end posts its reply publicly)."""
+    return isinstance(parse(choice), Share)
+
+
 def help_button() -> str:
     return "help"
 
@@ -68,6 +78,8 @@ def parse(choice: str) -> Intent:
         return QuizStart()
     if len(parts) == 2 and parts[0] == "topic" and parts[1]:
         return PickTopic(parts[1])
+    if len(parts) == 2 and parts[0] == "share" and parts[1]:
+        return Share(parts[1])
     if len(parts) != 3 or not all(parts):
         return StaleButton()
     kind, subject, action = parts

@@ -19,6 +19,7 @@ from .commands import help_lines
 from .decisions import Decisions, decision_part
 from .feedback import Feedback as FeedbackStore
 from .intents import (
+    AboutMessage,
     Adopt,
     Agreement,
     Ask,
@@ -32,6 +33,7 @@ from .intents import (
     QuizControl,
     QuizStart,
     Reveal,
+    Share,
     ShowResult,
     StaleButton,
     Triage,
@@ -41,7 +43,7 @@ from .keys import DELIVERY, LAST_ANSWER, POLL, POLL_CARD
 from .messages import Choice, Message, Reply
 from .metrics import Metrics
 from .normalize import MAX_INPUT_CHARS, words
-from .parts import Notice, PollCard, QuizQuestion, QuizResult
+from .parts import Notice, PollCard, QuizQuestion, QuizResult, Verdict
 from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
@@ -229,6 +231,8 @@ class Conversation:
             Triage: self._triage,
             Feedback: self._feedback,
             PickTopic: self._pick_topic,
+            Share: lambda m, i: self._pick_topic(m, PickTopic(i.topic)),
+            AboutMessage: self._about_message,
             StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
             **{kind: self.talk.handle for kind in self.talk.handlers()},
         }
@@ -354,6 +358,14 @@ class Conversation:
         if contact and (answer.verdict == "unknown" and answer.gap or answer.part.close_call):
             reply = replace(reply, parts=(*reply.parts, Notice(f"Still unsure? Ask {contact}.")))
         return reply
+
+    def _about_message(self, message: Message, intent: AboutMessage) -> Reply:
+        """ "Who owns this?" on someone's message (a shortcut or context menu): the answer for the person who asked,
+        with a "Share in channel" choice the front end posts publicly when clicked."""
+        reply = self._ask(message, intent.text)
+        topic = (reply.first(Verdict) or Verdict("unknown", 0.0, "")).topic
+        share = (Choice(buttons.share(topic), "Share in channel"),) if topic else ()
+        return replace(reply, private=True, choices=(*reply.choices, *share))
 
     def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:
         answer = self.advisor.about(intent.topic)

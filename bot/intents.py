@@ -100,6 +100,21 @@ class PickTopic:
 
 
 @dataclass(frozen=True)
+class AboutMessage:
+    """ "Who owns this?" on someone else's message (a Slack message shortcut, a Discord context-menu command)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Share:
+    """"Share in channel" on a private answer: the same answer on that topic, for everyone (the front end posts
+    it publicly)."""
+
+    topic: str
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """"why?", "tell me more", "are you sure?", "source?" about the last answer."""
 
@@ -170,5 +185,5 @@ class StaleButton:
 
 
 Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Adopt, Triage, Feedback,
-               PickTopic, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
+               PickTopic, Share, AboutMessage, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
                StaleButton]

@@ -101,3 +101,16 @@ def test_the_terminal_never_talks_about_buttons(run_cli):
 def test_version_prints_the_version(run_cli):
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.decode().startswith("rolecall ")
+
+
+def test_who_owns_this_on_a_message_is_private_and_offers_to_share(advisor):
+    from rolecall.bot.conversation import Conversation
+    from rolecall.bot.intents import AboutMessage
+    from rolecall.bot.messages import Message
+
+    conversation = Conversation(advisor)
+    private = conversation.handle(Message(), AboutMessage("can someone update the burndown chart before standup?"))
+    assert private.private and private.verdict == "project"
+    (share,) = [c for c in private.choices if c.label == "Share in channel"]
+    shared = conversation.handle(Message(choice=share.id))
+    assert not shared.private and shared.verdict == "project"
