@@ -33,6 +33,9 @@ _KIND_TITLES = {
     "skill": "skills", "metric": "metrics", "tool": "tools", "certification": "certifications",
     "career": "career path", "responsibility": "responsibilities", "artifact": "artifacts", "method": "methods",
 }
+_MOVING = frozenset("move moving moved switch switching switched transition transitioning transitioned pivot pivoting "
+                    "shift shifting change changing jump jumping into".split())
+"""A question naming both roles with one of these asks how to go from one to the other."""
 _ROLE_ENTRY = {"product": "role-product-manager", "project": "role-project-manager", "both": "role-difference"}
 
 
@@ -49,9 +52,12 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
     if not (product or project):
         return None
     kinds = [KIND_WORDS[t] for t in tokens if t in KIND_WORDS]
-    rest = [t for t in tokens if t not in STOPWORDS and t not in KIND_WORDS and t not in _FILLER and t not in _DIFFERENCE]
+    rest = [t for t in tokens if t not in STOPWORDS and t not in KIND_WORDS and t not in _FILLER and t not in _DIFFERENCE
+            and not (product and project and t in _MOVING)]
     if rest:
         return None
+    if product and project and any(t in _MOVING for t in tokens):
+        return _career_move(kb)
     if product and project:
         if any(t in _DIFFERENCE for t in tokens) or not kinds:
             return _describe(kb, "both")
@@ -63,6 +69,12 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
     if kind == "responsibility":
         return _describe(kb, role)
     return _list_kind(kb, role, kind)
+
+
+def _career_move(kb: KnowledgeBase) -> Listing | None:
+    """"How do I move from project management to product management?": the knowledge base's answer on switching."""
+    entry = kb.by_id.get("career-switching")
+    return Listing(entry.owner, entry.answer) if entry else None
 
 
 def _describe(kb: KnowledgeBase, role: str) -> Listing | None:

@@ -207,3 +207,10 @@ def test_conversation_reply_to_a_mass_mention_cannot_ping(advisor, assert_cannot
     for text in ("@everyone who owns the roadmap", "<!channel> hi", "<!here>", "@here help"):
         reply = Conversation(advisor).handle(Message(text=text))
         assert_cannot_ping(reply.text)
+
+
+@pytest.mark.parametrize("question", ["how do I move from project management to product management?",
+                                      "switching from product to project management, any tips?"])
+def test_moving_between_the_roles_gets_the_career_switching_answer(advisor, question):
+    answer = advisor.ask(question)
+    assert answer.verdict == "both" and "move" in answer.text.lower()
