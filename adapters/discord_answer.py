@@ -110,6 +110,21 @@ class Answer:
             action = self.interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
         return await deliver(action, self.what)
 
+    async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> bool:
+        """Answer a click with a new message for the whole channel ("Share in channel" on a private card); the
+        card clicked stays as it is. After a click's silent acknowledgement, a public follow-up."""
+        if self.done:
+            return False
+        self.done = True
+        extra: dict[str, Any] = {"view": view} if view else {}
+        action: Awaitable[Any]
+        if self.acknowledged:
+            action = self.interaction.followup.send(embed=embed, ephemeral=False, allowed_mentions=NO_PINGS, **extra)
+        else:
+            action = self.interaction.response.send_message(embed=embed, ephemeral=False, allowed_mentions=NO_PINGS,
+                                                            **extra)
+        return await deliver(action, self.what)
+
     def edit_card(self, **kwargs: Any) -> Awaitable[Any]:
         """Edit the clicked message again later, with this interaction's token (valid for 15 minutes)."""
         return self.interaction.edit_original_response(**kwargs)

@@ -1,4 +1,4 @@
-"""The Discord front end: `/rolecall` slash commands, mentions and DMs, quiz, poll and feedback buttons.
+"""The Discord front end: `/rolecall` slash commands, "Who owns this?" on a message, mentions and DMs, buttons.
 
 A thin discord.py adapter. It turns interactions and messages into the core's
 `Message`, hands them to `Conversation`, and sends the `Reply` as an embed with
@@ -34,15 +34,16 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from ..bot import buttons
 from ..bot.commands import Subcommand
 from ..bot.conversation import SORRY, Conversation
-from ..bot.intents import Intent
+from ..bot.intents import AboutMessage, Intent
 from ..bot.messages import Message, Reply
 from ..bot.parts import PollCard, QuizEnded, QuizQuestion, QuizResult
 from . import discord_triage
 from .discord_answer import RESTARTING, SLOW_DOWN, Answer
 from .discord_buttons import ChoiceButton, button_view
-from .discord_commands import TRIAGE_INPUT_ID, TRIAGE_INPUT_MAX, TRIAGE_MODAL_ID, rolecall_group, submitted_value
+from .discord_commands import TRIAGE_INPUT_ID, TRIAGE_INPUT_MAX, TRIAGE_MODAL_ID, add_commands, submitted_value
 from .discord_io import FAILED, NO_PINGS, deliver, message_from, message_from_post, send
 from .discord_polls import PollCards
 from .discord_render import render
@@ -62,6 +63,9 @@ CLOSE_SECONDS = 2.0
 CORE_THREADS, TRIAGE_THREADS = 8, 2
 """Threads for the core's quick work and, apart, for backlog triages (CPU-heavy), so triages never crowd out a quiz
 step or a vote."""
+NOTHING_TO_READ = ("That message has no text I can read (only an embed, an image or a file). Ask me in your own "
+                   "words with /rolecall ask.")
+"""For "Who owns this?" on a message without text."""
 
 
 class RolecallBot(discord.Client):
@@ -79,7 +83,7 @@ class RolecallBot(discord.Client):
         self.conversation = conversation
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(rolecall_group())
+        add_commands(self.tree)
         self.tree.error(self._on_command_error)
         self.core = CorePool("rolecall-core", CORE_THREADS)
         self.triage_pool = CorePool("rolecall-triage", TRIAGE_THREADS)
@@ -176,6 +180,25 @@ class RolecallBot(discord.Client):
         answer = Answer(interaction, "triaging an attached backlog")
         await self._interaction(answer, discord_triage.triage_attachment(answer, self.triage, attachment))
 
+    async def about_message(self, interaction: discord.Interaction, target: discord.Message) -> None:
+        """ "Who owns this?" on a message: the core's answer about its text, only for the person who asked, with a
+        "Share in channel" button (`on_choice` posts it for everyone)."""
+        answer = Answer(interaction, "answering 'Who owns this?' on a message")
+        text = target.content.strip()  # in the interaction's resolved message, with or without the content intent
+
+        async def work() -> None:
+            if not text:
+                await answer.note(Reply.note(NOTHING_TO_READ, private=True))
+                return
+            reply = await answer.in_time(self.answer(message_from(interaction, private=True), AboutMessage(text)))
+            if reply.silent:  # past the rate limit: Discord needs an answer every time
+                await answer.note(Reply.note(SLOW_DOWN, private=True))
+                return
+            embed = render(reply, typed=_can_type_to(interaction, ephemeral=True))
+            await answer.send(embed, button_view(reply), ephemeral=True)
+
+        await self._interaction(answer, work())
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Submissions of the triage form, matched by custom_id (see discord_commands.TriageForm)."""
         if interaction.type is not discord.InteractionType.modal_submit:
@@ -191,15 +214,23 @@ class RolecallBot(discord.Client):
         """A click: the card it was on (quiz or poll) is edited in place; a private note goes only to the clicker.
 
         `owner` is whose card it is (from the custom_id); the core turns away anyone else's click with a note.
+        "Share in channel" posts the core's answer as a new message for everyone, in the channel's conversation.
         """
         answer = Answer(interaction, f"answering a click on {choice}")
         on_private_card = bool(interaction.message and interaction.message.flags.ephemeral)
+        sharing = buttons.is_share(choice)
 
         async def work() -> None:
-            message = message_from(interaction, choice=choice, card_owner=owner, private=on_private_card)
+            message = message_from(interaction, choice=choice, card_owner=owner,
+                                   private=on_private_card and not sharing)
             reply = await answer.in_time(self.answer(message))
             if reply.silent:  # past the rate limit: acknowledged without a word, the card unchanged
                 await answer.quietly()
+                return
+            if sharing and not reply.private:
+                view = button_view(reply, owner=self.card_owner(reply, interaction.user.id,
+                                                                shared=interaction.guild_id is not None))
+                await answer.post(render(reply), view)
                 return
             if reply.private or not any(reply.first(kind) is not None for kind in _CARDS):
                 # A note for the clicker alone (a thank-you for 👍/👎, a closed poll): the card stays as everyone sees it.

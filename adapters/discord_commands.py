@@ -1,10 +1,13 @@
-"""The `/rolecall` command tree, built from the core's subcommand table, and the triage form.
+"""The `/rolecall` command tree, built from the core's subcommand table, the triage form, and the message menu.
 
 Names, descriptions, option names and lengths all come from
 `bot.commands.SUBCOMMANDS`, so Discord, Slack and the help text cannot drift
 apart. `triage` is the one exception: on Discord it takes an optional file, and
 without one opens a form (a modal), since a backlog does not fit in an option.
-What a command does is up to the bot (`CommandHost`); this module only builds.
+"Who owns this?" is a message context-menu command (Apps > Who owns this? on any
+message): `add_commands` puts it and /rolecall in one tree, the bot's and the one
+`rolecall discord sync` registers. What a command does is up to the bot
+(`CommandHost`); this module only builds.
 
 No `from __future__ import annotations` here: discord.py reads the callbacks'
 annotations as objects (`inspect.signature`) to build each command's options.
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 
 GROUP_NAME = "rolecall"
 GROUP_DESCRIPTION = "Settle 'is this product or project work?' debates"
+ABOUT_MESSAGE_NAME = "Who owns this?"
+"""The message menu command (Apps > Who owns this?); at most 32 characters, any case and spaces allowed."""
 FILE_HELP = "optional: a .txt, .csv or .md file (up to 1 MB), one task per line or CSV with a title column"
 TRIAGE_MODAL_ID = "rolecall:triage"
 TRIAGE_INPUT_ID = "rolecall:triage:backlog"
@@ -39,6 +44,27 @@ class CommandHost(Protocol):
     async def run_subcommand(self, interaction: discord.Interaction, sub: Subcommand, argument: str) -> None: ...
 
     async def triage_attachment(self, interaction: discord.Interaction, attachment: discord.Attachment) -> None: ...
+
+    async def about_message(self, interaction: discord.Interaction, target: discord.Message) -> None: ...
+
+
+def add_commands(tree: app_commands.CommandTree[Any]) -> None:
+    """Everything Rolecall registers: /rolecall and the "Who owns this?" message command."""
+    tree.add_command(rolecall_group())
+    tree.add_command(about_message_command())
+
+
+def about_message_command() -> app_commands.ContextMenu:
+    """ "Who owns this?" on a message (type 3, MESSAGE): answered privately about the message's text.
+
+    Discord puts the chosen message, content included, in the interaction's `resolved.messages`
+    even without the message-content intent; discord.py builds the `discord.Message` from it.
+    """
+    async def who_owns_this(interaction: discord.Interaction, message: discord.Message) -> None:
+        await _host(interaction).about_message(interaction, message)
+
+    return app_commands.ContextMenu(name=ABOUT_MESSAGE_NAME, callback=who_owns_this,
+                                   type=discord.AppCommandType.message)
 
 
 def rolecall_group() -> app_commands.Group:

@@ -20,7 +20,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from .discord_commands import rolecall_group
+from .discord_commands import add_commands
 from .discord_io import NO_PINGS
 from .discord_settings import API_BASE_VARIABLE, GATEWAY_VARIABLE, DiscordSettings
 from .settings import SettingsError
@@ -96,7 +96,8 @@ def run_client(run: Callable[[], Coroutine[Any, Any, None]]) -> int:
 
 
 def sync_commands(args: argparse.Namespace) -> int:
-    """Register /rolecall globally, or copied to one guild with --guild (instant; for development).
+    """Register /rolecall and the "Who owns this?" message command globally, or copied to one guild with --guild
+    (instant; for development).
 
     With `args.clear` (`rolecall discord sync --clear [--guild ID]`), remove the registration instead: the
     guild's copy (what a development server keeps after the bot went global) or the global one.
@@ -113,7 +114,7 @@ def sync_commands(args: argparse.Namespace) -> int:
         tree = app_commands.CommandTree(client)
         guild = discord.Object(id=guild_id) if guild_id else None
         if not clear:
-            tree.add_command(rolecall_group())
+            add_commands(tree)
             if guild:
                 tree.copy_global_to(guild=guild)
         async with client:
@@ -125,13 +126,20 @@ def sync_commands(args: argparse.Namespace) -> int:
             print("Removed /rolecall globally; Discord can take up to an hour to remove it from every server.")
         if clear:
             return
-        names = ", ".join(f"/{c.name}" for c in synced) or "nothing"
+        names = ", ".join(_shown(c) for c in synced) or "nothing"
         if guild:
-            print(f"Registered {names} in guild {guild_id}; it is usable there now.")
+            print(f"Registered {names} in guild {guild_id}; usable there now.")
         else:
-            print(f"Registered {names} globally; Discord can take up to an hour to show it in every server.")
+            print(f"Registered {names} globally; Discord can take up to an hour to show them in every server.")
 
     return run_client(run)
+
+
+def _shown(command: app_commands.AppCommand) -> str:
+    """/rolecall for a slash command; "Who owns this?" (message menu) for a context-menu one."""
+    if command.type is discord.AppCommandType.chat_input:
+        return f"/{command.name}"
+    return f'"{command.name}" ({"message" if command.type is discord.AppCommandType.message else "user"} menu)'
 
 
 def _use_endpoints(settings: DiscordSettings) -> None:

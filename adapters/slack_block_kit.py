@@ -8,6 +8,7 @@ button label 75, 25 elements per actions block, 50 blocks per message.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,8 +118,21 @@ def _code_block(lines: list[str]) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": "```\n" + "\n".join(lines) + "\n```"}}
 
 
+ITERATION = "#"
+"""Separates a block_id from the rendering it belongs to (see `buttons_block`)."""
+
+
 def buttons_block(block_id: str, elements: Sequence[Block]) -> Block:
-    return {"type": "actions", "block_id": block_id, "elements": list(elements[:MAX_BUTTONS])}
+    """An actions block. Slack wants a block_id unique for each message and each iteration of a message
+    (https://docs.slack.dev/reference/block-kit/blocks), or a client may keep an old button's state across an update,
+    so every rendering gets its own: `block_id#<random>`; `block_name` reads the name back."""
+    return {"type": "actions", "block_id": f"{block_id}{ITERATION}{secrets.token_hex(4)}",
+            "elements": list(elements[:MAX_BUTTONS])}
+
+
+def block_name(block_id: str) -> str:
+    """The block_id a block was given, without its rendering's mark."""
+    return block_id.partition(ITERATION)[0]
 
 
 def button(action_id: str, choice: Choice) -> Block:

@@ -27,6 +27,7 @@ from ..bot.parts import (
     QuizEnded,
     QuizQuestion,
     QuizResult,
+    TeamDecision,
     TriageTable,
     Verdict,
     role_name,
@@ -39,6 +40,7 @@ from .slack_block_kit import (
     SECTION_LIMIT,
     Block,
     SlackMessage,
+    block_name,
     button,
     buttons_block,
     code_sections,
@@ -56,7 +58,8 @@ __all__ = ["ACTION_PREFIX", "CHOICES_BLOCK", "INPUT_LIMIT", "POLL_BLOCK", "SECTI
 ACTION_PREFIX = "rolecall:"
 """Every button's action_id starts with this, so one listener takes them all."""
 CHOICES_BLOCK = "rolecall:choices"
-"""block_id of a card's buttons; `CHOICES_BLOCK:<user id>` names the person the card belongs to."""
+"""block_id of a card's buttons; `CHOICES_BLOCK:<user id>` names the person the card belongs to (each rendering adds
+its own mark, see `slack_block_kit.buttons_block`)."""
 POLL_BLOCK = "rolecall:poll"
 """block_id of a poll card's buttons (`POLL_BLOCK:<poll id>`): no owner, anyone may vote."""
 AGAIN_BLOCK = "rolecall:again"
@@ -70,15 +73,18 @@ TRIAGE_ACTION = "tasks"
 TABLE_SECTIONS = 10
 """Code-block sections of a triage table in one message (about 30,000 characters); more rows are cut with a note."""
 SKIPPED_LINES = 10
+ASKED_LIMIT = 300
+"""Characters of the question shown on top of a public answer."""
 
 
-def render(reply: Reply, *, owner: str | None = None) -> SlackMessage:
+def render(reply: Reply, *, owner: str | None = None, asked: str | None = None) -> SlackMessage:
     """Blocks for one reply, part by part; `owner` is the Slack user the card belongs to (`Conversation.card_owner`),
-    written into its buttons' block_id so a click can say whose card it was."""
+    written into its buttons' block_id so a click can say whose card it was; `asked` is what was asked, shown on top
+    of an answer posted for a whole channel (`/rolecall who ...`)."""
     table = reply.first(TriageTable)
     if table is not None:
         return _triage(table, [p for p in reply.parts if isinstance(p, Notice)])
-    blocks: list[Block] = []
+    blocks: list[Block] = [context(f"Asked: {truncate(asked, ASKED_LIMIT)}")] if asked else []
     for part in reply.parts:
         blocks += _part(part, reply, owner)
     if reply.choices and reply.first(QuizQuestion) is None:  # a quiz card puts its buttons under the question
@@ -90,9 +96,10 @@ def render(reply: Reply, *, owner: str | None = None) -> SlackMessage:
 def card_owner_of(block_id: str) -> str | None:
     """The user id a card's buttons were rendered for (see CHOICES_BLOCK), if any."""
     prefix = CHOICES_BLOCK + ":"
-    if not block_id.startswith(prefix):
+    name = block_name(block_id)
+    if not name.startswith(prefix):
         return None
-    return block_id[len(prefix):] or None
+    return name[len(prefix):] or None
 
 
 def _part(part: Part, reply: Reply, owner: str | None) -> list[Block]:
@@ -104,7 +111,7 @@ def _part(part: Part, reply: Reply, owner: str | None) -> list[Block]:
         return _result(part)
     if isinstance(part, PollCard):
         return _poll(part, private=reply.private)
-    if isinstance(part, (Notice, QuizEnded)):
+    if isinstance(part, (Notice, QuizEnded, TeamDecision)):
         return sections(plain_text.part_text(part))
     return []  # a triage table is a message of its own (see render)
 

@@ -1,10 +1,17 @@
-"""Debate poll cards kept in step with their polls: in-place updates after votes, and the reveal when time is up.
+"""Debate poll cards kept in step with their polls: in-place updates after votes (clicked or typed), and the reveal
+when time is up.
 
 A poll card is a message of Rolecall's own, posted with chat.postMessage and
-updated with chat.update. Votes arrive at once on several threads and
-workers, and Slack applies chat.update calls in whatever order they land, so
-each update is followed by a fresh read of the poll (`Conversation.poll_card`)
-and, if it moved on, another update: the card always ends on the final tally.
+updated with chat.update; where it was posted is kept in the store
+(`Conversation.attach_card`), so a vote typed in the poll's thread updates that
+one card, and a restarted process reschedules the reveal of every open poll
+(`Conversation.open_polls`). A card posted through a command's response_url
+(a channel Rolecall may not post in) is updated through response_urls instead.
+
+Votes arrive at once on several threads and workers, and Slack applies
+chat.update calls in whatever order they land, so each update is followed by
+a fresh read of the poll (`Conversation.poll_card`) and, if it moved on,
+another update: the card always ends on the final tally.
 """
 
 from __future__ import annotations
@@ -21,12 +28,15 @@ from ..bot.messages import Reply
 from ..bot.parts import PollCard
 from .slack_blocks import render
 from .slack_delivery import Delivery, Respond
+from .slack_payloads import PLATFORM
 
 MAX_CARD_REFRESHES = 50
 """Re-reads of one poll card per click before giving up keeping it in step (only reached under a vote storm)."""
 
 Guard = Callable[[Coroutine[Any, Any, None], str], Awaitable[None]]
-"""Runs one piece of background work with errors logged (the front end's answer slots)."""
+"""Runs one piece of background work with errors logged."""
+Core = Callable[..., Awaitable[Any]]
+"""Runs a call into the core in a worker thread, in one of the front end's answer slots: `await core(fn, *args)`."""
 
 
 @dataclass
@@ -38,16 +48,56 @@ class _Updating:
 
 
 class PollCards:
-    """The poll cards this process posted or was clicked on."""
+    """The poll cards this process posted, was clicked on, or took over at start-up."""
 
-    def __init__(self, conversation: Conversation, delivery: Delivery, guard: Guard):
+    def __init__(self, conversation: Conversation, delivery: Delivery, guard: Guard, core: Core):
         self.conversation = conversation
         self.delivery = delivery
         self.guard = guard
+        self.core = core
         self._updating: dict[tuple[str, str], _Updating] = {}
         """By (channel, ts)."""
-        self._timers: set[asyncio.Task[None]] = set()
-        """One per poll card this process posted: it shows the result when the poll's time is up."""
+        self._timers: dict[str, asyncio.Task[None]] = {}
+        """By poll id: shows the result when the poll's time is up; cancelled once the poll is seen closed."""
+
+    # -- posting and taking over ---------------------------------------------------------
+
+    async def posted(self, client: AsyncWebClient, reply: Reply, *, channel: str, ts: str) -> None:
+        """A poll card was posted as a message of Rolecall's own: remember where, and reveal it on time."""
+        card = reply.first(PollCard)
+        if card is None or not ts:
+            return
+        where = {"channel": channel, "ts": ts}
+        await self.core(self.conversation.attach_card, card.id, PLATFORM, where)
+        self._schedule(client, card.id, self.conversation.reveal_delay(reply), _at(where), None)
+
+    def responded(self, client: AsyncWebClient, reply: Reply, respond: Respond) -> None:
+        """A poll card went out through a command's response_url: reveal it on time through that same URL
+        (Slack keeps a response_url for 30 minutes; a later reveal happens at the card's next click)."""
+        card = reply.first(PollCard)
+        url = getattr(respond, "response_url", None)
+        if card is not None and url:
+            self._schedule(client, card.id, self.conversation.reveal_delay(reply), {"response_url": url}, respond)
+
+    async def restore(self, client: AsyncWebClient) -> None:
+        """At start-up: reveal on time every open poll whose card this platform posted (it outlives a restart)."""
+        for poll_id, delay, where in await self.core(self.conversation.open_polls, PLATFORM):
+            if "channel" in where and "ts" in where:
+                self._schedule(client, poll_id, delay, _at(where), None)
+
+    async def update_typed(self, client: AsyncWebClient, reply: Reply) -> bool:
+        """A vote or reveal typed in chat: bring the poll's one card up to date instead of posting another.
+        False when the reply is not about a posted card (a new poll, a card this platform never posted)."""
+        card = reply.first(PollCard)
+        if card is None or reply.private:
+            return False
+        where = await self.core(self.conversation.card_location, card.id, PLATFORM)
+        if not where or "channel" not in where or "ts" not in where:
+            return False
+        await self.sync(client, _at(where), None, reply, card.id)
+        return True
+
+    # -- keeping a card in step ----------------------------------------------------------
 
     async def sync(self, client: AsyncWebClient, body: dict[str, Any], respond: Respond | None, reply: Reply | None,
                    poll_id: str) -> None:
@@ -64,6 +114,7 @@ class PollCards:
             reply = reply or await self._read(poll_id)
             if reply is not None:
                 await self.delivery.update_card(client, body, render(reply), respond)
+                self._seen(reply.first(PollCard))
             return
         key = (channel, ts)
         busy = self._updating.get(key)
@@ -79,6 +130,7 @@ class PollCards:
                     await self.delivery.replace(client, channel=channel, ts=ts, message=render(current),
                                                 respond=state.respond)
                     shown = current.first(PollCard)
+                    self._seen(shown)
                 state.dirty = False
                 fresh = await self._read(poll_id)
                 if fresh is None or (fresh.first(PollCard) == shown and not state.dirty):
@@ -87,33 +139,49 @@ class PollCards:
         finally:
             del self._updating[key]
 
-    def reveal_on_time(self, client: AsyncWebClient, *, channel: str, posted: Any, reply: Reply) -> None:
-        """When a posted poll's time is up, turn its card into the result even if nobody clicks again.
+    # -- reveal timers -------------------------------------------------------------------
 
-        The core reveals a poll that is due whenever it is read, so this only has to read it and update the card
-        at the right moment. The timer lives in the process that posted the card; if that process stops first,
-        the next click on the card reveals it instead.
-        """
-        delay = self.conversation.reveal_delay(reply)
-        card = reply.first(PollCard)
-        ts = posted.get("ts") if hasattr(posted, "get") else None
-        if delay is None or card is None or not ts:
+    def timers(self) -> set[str]:
+        """The polls this process will reveal when their time is up."""
+        return set(self._timers)
+
+    def cancel_timers(self) -> None:
+        """Shutting down: the next process reschedules them (`restore`), or the next click reveals the poll."""
+        for timer in list(self._timers.values()):
+            timer.cancel()
+        self._timers.clear()
+
+    def _schedule(self, client: AsyncWebClient, poll_id: str, delay: float | None, body: dict[str, Any],
+                  respond: Respond | None) -> None:
+        if delay is None:
             return
 
         async def reveal() -> None:
             await asyncio.sleep(delay)
-            body = {"container": {"type": "message", "channel_id": channel, "message_ts": ts}}
-            await self.guard(self.sync(client, body, None, None, card.id), "poll reveal")
+            await self.guard(self.sync(client, body, respond, None, poll_id), "poll reveal")
 
-        timer = asyncio.get_running_loop().create_task(reveal())
-        self._timers.add(timer)
-        timer.add_done_callback(self._timers.discard)
+        old = self._timers.pop(poll_id, None)
+        if old is not None:
+            old.cancel()
+        timer = self._timers[poll_id] = asyncio.get_running_loop().create_task(reveal())
+        timer.add_done_callback(lambda done: self._timers.pop(poll_id, None) if self._timers.get(poll_id) is done
+                                else None)
 
-    def cancel_timers(self) -> None:
-        """Shutting down: a poll left open is revealed at its next click instead."""
-        for timer in list(self._timers):
+    def _seen(self, card: PollCard | None) -> None:
+        """A card was shown closed (a manual reveal, or on time): its timer has nothing left to do."""
+        if card is None or not card.closed:
+            return
+        timer = self._timers.get(card.id)
+        if timer is not None and timer is not asyncio.current_task():
+            self._timers.pop(card.id, None)
             timer.cancel()
 
     async def _read(self, poll_id: str) -> Reply | None:
         """The poll's card as it stands in the store now (None if it is gone or the store is down)."""
-        return await asyncio.to_thread(self.conversation.poll_card, poll_id)
+        result: Reply | None = await self.core(self.conversation.poll_card, poll_id)
+        return result
+
+
+def _at(where: dict[str, str]) -> dict[str, Any]:
+    """A click-shaped body naming the message a card was posted as."""
+    return {"container": {"type": "message", "channel_id": where["channel"], "message_ts": where["ts"]}}

@@ -125,6 +125,19 @@ def slash(subcommand: str, *, dm: bool = False, user_id: int = USER_ID,
     return _interaction(2, data, dm=dm, user_id=user_id)
 
 
+def message_command(target: dict[str, Any], *, name: str = "Who owns this?", dm: bool = False,
+                    user_id: int = USER_ID) -> dict[str, Any]:
+    """INTERACTION_CREATE for a message context-menu command (type 3) on `target` (a `message_create` payload).
+
+    Discord sends the chosen message, content included, in `data.resolved.messages`, whether or not the
+    app has the message-content intent.
+    """
+    resolved = {k: v for k, v in target.items() if k != "member"}
+    data = {"id": str(COMMAND_ID + 1), "name": name, "type": 3, "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: resolved}}}
+    return _interaction(2, data, dm=dm, user_id=user_id)
+
+
 def modal_submit(custom_id: str, values: dict[str, str], *, legacy_rows: bool = False, dm: bool = False,
                  user_id: int = USER_ID) -> dict[str, Any]:
     """INTERACTION_CREATE (type 5, MODAL_SUBMIT) for a filled-in modal.

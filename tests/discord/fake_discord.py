@@ -66,6 +66,7 @@ from discord_payloads import (
     eventually,
     member,
     mention_of_bot,
+    message_command,
     message_create,
     modal_submit,
     run_rolecall,
@@ -78,7 +79,8 @@ __all__ = [  # what the tests import from here (the ids and payload builders liv
     "REPO_ROOT", "TOKEN", "APP_ID", "BOT_ID", "GUILD_ID", "CHANNEL_ID", "DM_CHANNEL_ID", "USER_ID", "OTHER_USER_ID",
     "OTHER_BOT_ID", "COMMAND_ID", "MESSAGE_CONTENT_INTENT", "EPHEMERAL", "LOADING", "WAIT", "INTERACTION_DEADLINE",
     "BOT_USER", "user", "member", "GUILD_CHANNEL", "DM_CHANNEL", "APPLICATION", "GUILD", "eventually", "slash",
-    "modal_submit", "click", "button_ids", "message_create", "mention_of_bot", "run_rolecall", "FakeDiscord", "Call",
+    "modal_submit", "message_command", "click", "button_ids", "message_create", "mention_of_bot", "run_rolecall",
+    "FakeDiscord", "Call",
 ]
 
 
@@ -268,8 +270,10 @@ class FakeDiscord(InteractionRules):
             return 200, {**DM_CHANNEL, "id": str(channel_id), "recipients": [user(recipient)]}
         match = re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path)
         if match and request.method == "PUT":
-            return 200, [{**cmd, "id": str(COMMAND_ID + i), "application_id": str(APP_ID), "version": "1",
-                          **({"guild_id": match[2]} if match[2] else {})} for i, cmd in enumerate(body or [])]
+            # Discord answers a context-menu command (which is sent without one) with an empty description.
+            return 200, [{"description": "", **cmd, "id": str(COMMAND_ID + i), "application_id": str(APP_ID),
+                          "version": "1", **({"guild_id": match[2]} if match[2] else {})}
+                         for i, cmd in enumerate(body or [])]
         return 404, {"message": "404: Not Found", "code": 0}
 
     def _edit(self, message_id: int, body: dict[str, Any]) -> tuple[int, Any]:

@@ -97,15 +97,18 @@ async def test_serve_runs_the_bot_until_interrupted(fake, tmp_path):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("guild", [True, False])
-async def test_sync_registers_the_command_group(fake, guild):
+async def test_sync_registers_the_command_group_and_the_message_menu(fake, guild):
     args = ["discord", "sync", *NO_ENV_FILE] + (["--guild", str(GUILD_ID)] if guild else [])
     code, out, err = await run_rolecall(*args, env={"DISCORD_TOKEN": TOKEN, "ROLECALL_DISCORD_API_BASE": fake.api_base})
     assert code == 0, err
     path = f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands" if guild else f"/applications/{APP_ID}/commands"
     puts = [c for c in fake.calls if c.method == "PUT"]
     assert [c.path for c in puts] == [path]
-    (group,) = puts[0].body
+    group, menu = puts[0].body
     assert group["name"] == "rolecall" and group["type"] == 1
+    # "Who owns this?" on any message: a message context-menu command (type 3), with no description or options.
+    assert (menu["name"], menu["type"]) == ("Who owns this?", 3)
+    assert not menu.get("options") and not menu.get("description")
     subcommands = {o["name"]: o for o in group["options"]}
     assert set(subcommands) == {"who", "ask", "quiz", "result", "debate", "triage", "help"}
     assert all(o["type"] == 1 for o in subcommands.values())
@@ -116,7 +119,7 @@ async def test_sync_registers_the_command_group(fake, guild):
     # triage: an optional ATTACHMENT option (type 11); without it the command opens a form.
     assert [(o["name"], o["type"], o["required"]) for o in subcommands["triage"]["options"]] == [("file", 11, False)]
     assert not subcommands["result"].get("options")
-    assert "/rolecall" in out
+    assert "/rolecall" in out and '"Who owns this?" (message menu)' in out
     assert (f"guild {GUILD_ID}" in out) if guild else ("globally" in out and "hour" in out)
     assert not any(c.path == "/gateway" for c in fake.calls), "registering needs no gateway connection"
     assert fake.identifies == []

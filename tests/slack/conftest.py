@@ -9,7 +9,8 @@ import os
 
 import pytest
 import pytest_asyncio
-from mock_slack_api import MockSlack, serve_app
+from mock_slack_api import MockSlack
+from slack_requests import serve_app
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.sqlite_store import MemoryStore

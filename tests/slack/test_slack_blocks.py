@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 
-from mock_slack_api import block_text, tally_of
+from slack_requests import block_text, tally_of
 
-from rolecall.adapters.slack_blocks import escape, home_view, render, triage_message
+from rolecall.adapters.slack_blocks import card_owner_of, escape, home_view, render, triage_message
 from rolecall.bot import plain_text
 from rolecall.bot.messages import Choice, Reply
-from rolecall.bot.parts import Notice, PollCard, QuizQuestion, QuizResult, TriageRow, TriageSkip, TriageTable, Verdict
+from rolecall.bot.parts import (
+    Notice,
+    PollCard,
+    QuizQuestion,
+    QuizResult,
+    TeamDecision,
+    TriageRow,
+    TriageSkip,
+    TriageTable,
+    Verdict,
+)
 
 HINT = "Answer with a button."
 
@@ -44,7 +54,7 @@ def test_a_quiz_card_keeps_slacks_limits_and_shows_the_full_wording_of_long_opti
     reply = Reply(parts=(question,), choices=(Choice("quiz:q3:a", "Short"), Choice("quiz:q3:b", long_label)))
     blocks = render(reply, owner="UANN").blocks
     (actions,) = [b for b in blocks if b["type"] == "actions"]
-    assert actions["block_id"].endswith("UANN")
+    assert card_owner_of(actions["block_id"]) == "UANN"
     assert [e["value"] for e in actions["elements"]] == ["quiz:q3:a", "quiz:q3:b"]
     assert all(len(e["text"]["text"]) <= 75 for e in actions["elements"])
     assert len({e["action_id"] for e in actions["elements"]}) == 2
@@ -84,7 +94,7 @@ def test_poll_cards_render_question_tally_buttons_and_the_result():
     open_card = render(Reply(parts=(card,), choices=choices)).blocks
     assert open_card[0] == {"type": "header", "text": {"type": "plain_text", "text": question}}
     assert tally_of(open_card) == {"product": 2, "project": 1, "both": 0}
-    assert open_card[-1]["block_id"] == "rolecall:poll:abcd1234"
+    assert open_card[-1]["block_id"].startswith("rolecall:poll:abcd1234")
     verdict = Verdict("product", 0.9, "The PdM owns it.", topic="roadmap", topic_label="product roadmap",
                       source="seed article")
     closed = render(Reply(parts=(PollCard(id="abcd1234", question=question, tally=tally, closed=True, deadline=0.0,
@@ -125,3 +135,28 @@ def test_a_triage_reply_without_a_table_is_shown_as_a_note():
     body = triage_message(Reply.note("You're sending messages faster than I can answer well.", private=True))
     assert "```" not in block_text(body.__dict__) and "Backlog triage" not in block_text(body.__dict__)
 
+
+
+def test_every_rendering_of_a_card_has_block_ids_of_its_own():
+    """Slack: a block_id is unique for each message and each iteration of a message
+    (https://docs.slack.dev/reference/block-kit/blocks), or a client may keep an old button's state after an update."""
+    question = QuizQuestion(step=1, of=10, text="Pick one?", options=("a", "b"), hint=HINT)
+    reply = Reply(parts=(question,), choices=(Choice("quiz:q1:a", "a"), Choice("quiz:q1:b", "b")))
+    card = PollCard(id="abcd1234", question="Is X product or project work?", tally={}, closed=False, deadline=0.0)
+    poll = Reply(parts=(card,), choices=(Choice("poll:abcd1234:product", "Product"),))
+    result = QuizResult(role="product", title="Product manager", scores={"product": 90, "project": 10},
+                        summary="A summary.", of=10)
+    for one in (reply, poll, Reply(parts=(result,))):
+        ids = [[b["block_id"] for b in render(one, owner="UANN").blocks if "block_id" in b] for _ in range(2)]
+        assert ids[0] and ids[0] != ids[1] and not set(ids[0]) & set(ids[1])
+    assert card_owner_of([b for b in render(reply, owner="UANN").blocks if "block_id" in b][0]["block_id"]) == "UANN"
+    assert card_owner_of([b for b in render(poll).blocks if "block_id" in b][0]["block_id"]) is None
+
+
+def test_a_team_decision_is_shown_before_common_practice():
+    decision = TeamDecision(verdict="project", decided_at=1764633600.0, by="UANN", question="Is X product or project?",
+                            tally={"product": 1, "project": 4, "both": 0}, agrees=False)
+    verdict = Verdict("product", 0.9, "The PdM owns it.", topic="roadmap", topic_label="roadmap", source="s")
+    blocks = render(Reply(parts=(decision, verdict))).blocks
+    text = block_text({"blocks": blocks})
+    assert text.index("Your team decided: Project manager") < text.index("Product manager")

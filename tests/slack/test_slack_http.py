@@ -7,7 +7,8 @@ import logging
 import time
 
 import pytest
-from mock_slack_api import BOT_TOKEN, BOT_USER, SIGNING_SECRET, block_text, header_of, progress_of
+from mock_slack_api import BOT_TOKEN, BOT_USER, SIGNING_SECRET
+from slack_requests import block_text, header_of, progress_of, slack_text
 
 from rolecall.adapters.slack_blocks import escape
 
@@ -210,11 +211,13 @@ async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
 
 # -- retries and failures ------------------------------------------------------------------
 
-async def test_slack_retries_never_post_a_second_answer(slack, mock_slack):
-    assert await slack.mention("who owns the release plan?") == 200
+async def test_slack_retries_of_an_answered_event_never_post_a_second_answer(slack, mock_slack):
+    """Retries carry the first delivery's event_id (https://docs.slack.dev/apis/events-api/#retries): that, not the
+    retry header, tells a repeat from a first delivery (see test_slack_deliveries.py)."""
+    assert await slack.mention("who owns the release plan?", event_id="EvRETRIED") == 200
     await mock_slack.wait_for("chat.postMessage")
     for attempt in ("1", "2"):
-        status = await slack.mention("who owns the release plan?",
+        status = await slack.mention("who owns the release plan?", event_id="EvRETRIED",
                                      headers={"X-Slack-Retry-Num": attempt, "X-Slack-Retry-Reason": "http_timeout"})
         assert status == 200
     await slack.dm("help")  # the barrier
@@ -266,7 +269,8 @@ async def test_network_errors_are_logged_and_the_app_keeps_answering(slack, mock
 # -- safety -------------------------------------------------------------------------
 
 async def test_mass_mentions_and_names_in_the_input_are_never_echoed(slack, mock_slack):
-    text = "<!channel> <!here> @everyone <@UBOB> who owns the release plan? & <script>"
+    # As Slack sends it: mentions are markup, the `&` and `<script>` someone typed are entity-encoded.
+    text = "<!channel> <!here> @everyone <@UBOB> who owns the release plan? " + slack_text("& <script>")
     await slack.mention(text)
     await slack.dm(text)
     _, url = await slack.command("who " + text)

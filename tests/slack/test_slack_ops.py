@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, header_of, serve_app
+from mock_slack_api import BOT_TOKEN, SIGNING_SECRET
+from slack_requests import header_of, serve_app
 
 import rolecall.adapters.slack as slack_adapter
 from rolecall.bot.conversation import Conversation

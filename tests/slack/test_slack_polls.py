@@ -11,8 +11,8 @@ import asyncio
 import json
 
 import pytest
-from mock_slack_api import block_text, header_of, poll_buttons, serve_app, tally_of
 from rolecall_support import assert_cannot_ping
+from slack_requests import block_text, header_of, poll_buttons, serve_app, slack_text, tally_of, vote_buttons
 
 from rolecall.adapters.slack_blocks import CHOICES_BLOCK, escape
 from rolecall.bot.conversation import Conversation
@@ -111,7 +111,7 @@ async def test_reveal_is_the_starters_and_turns_the_card_into_the_result(slack, 
     source = advisor.ask("the release plan").part.source
     assert f"*release coordination* · {escape(source)}" in text  # the topic and its source
     assert "*2 of 3 agreed* with Rolecall" in text
-    assert poll_buttons(result["blocks"]) == [], "a closed poll takes no more votes"
+    assert vote_buttons(result["blocks"]) == [], "a closed poll takes no more votes"
 
 
 async def test_a_vote_on_a_closed_poll_gets_a_private_note_and_the_card_stays(slack, mock_slack):
@@ -139,7 +139,7 @@ async def test_a_poll_that_closed_on_time_shows_its_result_at_the_next_click(adv
         assert "closed" in note.body["text"] and note.body["response_type"] == "ephemeral"
         (update,) = await mock_slack.wait_for("chat.update")
         assert update.body["ts"] == ts
-        assert "Closed" in block_text(update.body) and poll_buttons(update.body["blocks"]) == []
+        assert "Closed" in block_text(update.body) and vote_buttons(update.body["blocks"]) == []
 
 
 async def test_an_unknown_verdict_is_revealed_honestly(slack, mock_slack):
@@ -203,7 +203,9 @@ async def test_where_rolecall_may_not_post_the_poll_goes_through_the_response_ur
 
 
 async def test_text_in_a_debate_is_escaped_and_cannot_ping(slack, mock_slack):
-    blocks, ts = await start_poll(slack, mock_slack, "<!channel> the release plan @here & <b>bold</b> *stars*")
+    # Real mentions arrive as markup; what was typed as `&`, `<`, `>` arrives entity-encoded, as Slack sends it.
+    task = "<!channel> the release plan @here " + slack_text("& <b>bold</b>") + " *stars*"
+    blocks, ts = await start_poll(slack, mock_slack, task)
     update = await vote(slack, mock_slack, blocks, ts, "Product", "UBOB")
     for body in ({"blocks": blocks}, update):
         assert_cannot_ping(block_text(body))
@@ -212,6 +214,7 @@ async def test_text_in_a_debate_is_escaped_and_cannot_ping(slack, mock_slack):
                 if piece.get("type") == "mrkdwn":
                     assert "<" not in piece["text"] and ">" not in piece["text"], piece["text"]
     assert "&lt;b&gt;" in update["text"] and "&amp;" in update["text"]
+    assert "&amp;lt;" not in json.dumps(update) and "&amp;amp;" not in json.dumps(update), "escaped once"
 
 
 # -- 👍 / 👎 on answers ---------------------------------------------------------------------
@@ -255,5 +258,65 @@ async def test_when_the_polls_time_is_up_the_card_shows_the_result_without_a_cli
         (update,) = await mock_slack.wait_for("chat.update")  # nobody clicked
         result = update.body
         assert (result["channel"], result["ts"]) == ("C0001", ts)
-        assert "Closed" in block_text(result) and poll_buttons(result["blocks"]) == []
+        assert "Closed" in block_text(result) and vote_buttons(result["blocks"]) == []
         assert tally_of(result["blocks"]) == {"product": 0, "project": 0, "both": 0}
+
+
+# -- typed votes, timers and restarts ------------------------------------------------------------
+
+async def test_typed_votes_and_reveal_in_the_polls_thread_update_its_one_card(slack, mock_slack):
+    await slack.mention("debate: the roadmap", ts="1700000007.000100")
+    (card,) = await mock_slack.wait_for("chat.postMessage")
+    ts = card.answer["ts"]
+    expected = {"product": 0, "project": 0, "both": 0}
+
+    def shown() -> dict | None:
+        updates = mock_slack.calls_to("chat.update")
+        return tally_of(updates[-1].body["blocks"]) if updates else None
+
+    for n, (user, option) in enumerate([("UBOB", "product"), ("UCAT", "project"), ("UDAN", "product")]):
+        await slack.mention(f"vote {option}", user=user, ts=f"1700000008.{n:06d}", thread_ts="1700000007.000100")
+        expected[option] += 1
+        await mock_slack.wait_until(lambda: shown() == expected, f"the card to show {expected}")
+    update = mock_slack.calls_to("chat.update")[-1].body
+    assert (update["channel"], update["ts"]) == ("C0001", ts)
+    await slack.mention("reveal", user="UANN", ts="1700000009.000100", thread_ts="1700000007.000100")
+    await mock_slack.wait_until(lambda: "Closed" in block_text(mock_slack.calls_to("chat.update")[-1].body),
+                                "the revealed card")
+    assert mock_slack.calls_to("chat.update")[-1].body["ts"] == ts
+    await barrier(slack, mock_slack)
+    cards = [c for c in mock_slack.calls_to("chat.postMessage") if c.body["channel"] == "C0001"
+             and c.body.get("thread_ts") == "1700000007.000100"]
+    assert len(cards) == 1, "one card for the poll, not a new one per typed vote"
+
+
+async def test_a_manual_reveal_cancels_the_polls_timer(advisor, mock_slack):
+    conversation = Conversation(advisor, MemoryStore(), poll_duration=1.0)
+    async with serve_app(conversation, mock_slack) as slack:
+        blocks, ts = await start_poll(slack, mock_slack)
+        await vote(slack, mock_slack, blocks, ts, "Reveal", "UANN")
+        assert not slack.front_end.polls.timers(), "no timer left for a revealed poll"
+        await asyncio.sleep(2.0)  # past the poll's own deadline
+        assert len(mock_slack.calls_to("chat.update")) == 1, "the card was not touched again"
+
+
+async def test_a_poll_posted_through_the_response_url_reveals_by_itself(advisor, mock_slack):
+    conversation = Conversation(advisor, MemoryStore(), poll_duration=0.3)
+    async with serve_app(conversation, mock_slack) as slack:
+        mock_slack.fail("chat.postMessage", "not_in_channel")
+        _, url = await slack.command("debate the release plan")
+        first, result = await mock_slack.wait_for(url, 2)
+        assert first.body["response_type"] == "in_channel" and poll_buttons(first.body["blocks"])
+        assert result.body["replace_original"] is True
+        assert "Closed" in block_text(result.body) and vote_buttons(result.body["blocks"]) == []
+
+
+async def test_a_polls_reveal_timer_comes_back_after_a_restart(advisor, mock_slack, tmp_path):
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    async with serve_app(Conversation(advisor, open_store(url), poll_duration=1.5), mock_slack) as first:
+        blocks, ts = await start_poll(first, mock_slack)
+    assert not mock_slack.calls_to("chat.update"), "stopped before the poll's time was up"
+    async with serve_app(Conversation(advisor, open_store(url), poll_duration=1.5), mock_slack):
+        (update,) = await mock_slack.wait_for("chat.update")  # nobody clicked: the new process revealed it
+        assert (update.body["channel"], update.body["ts"]) == ("C0001", ts)
+        assert "Closed" in block_text(update.body)

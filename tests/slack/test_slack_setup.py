@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 import yaml
-from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, SlackSender, header_of
+from mock_slack_api import BOT_TOKEN, SIGNING_SECRET
+from slack_requests import SlackSender, header_of
 
 from rolecall.adapters.settings import SettingsError
 from rolecall.adapters.slack import SlackSettings
@@ -138,7 +139,7 @@ async def test_serve_slack_in_http_mode_answers_health_checks_and_signed_events(
 def test_the_manifest_asks_for_what_the_adapter_uses():
     manifest = yaml.safe_load((REPO_ROOT / "adapters" / "slack_manifest.yaml").read_text(encoding="utf-8"))
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write"}
+        "app_mentions:read", "chat:write", "commands", "im:history", "im:write"}  # nothing unused (no im:read)
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/rolecall"]
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_mention", "message.im", "app_home_opened"}

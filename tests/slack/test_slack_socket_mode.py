@@ -8,9 +8,17 @@ app_mention, a retry) and collects the app's acks.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
+import sys
+import time
 
+import aiohttp
 import pytest
-from mock_slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM, header_of
+from mock_slack_api import APP_TOKEN, BOT_TOKEN, BOT_USER, TEAM
+from rolecall_support import free_port
+from slack_requests import header_of
 
 from rolecall.adapters.slack import SlackSettings, run
 
@@ -76,3 +84,79 @@ async def test_a_rejected_app_token_stops_start_up_with_a_clear_error(conversati
     mock_slack.fail("apps.connections.open", "invalid_auth")
     with pytest.raises(SettingsError, match="SLACK_APP_TOKEN"):
         await asyncio.wait_for(run(conversation, socket_settings, host="127.0.0.1", port=0, stop=asyncio.Event()), 10)
+
+
+# -- a WebSocket that will not connect, signals, and health checks ----------------------------------
+
+async def test_the_first_connect_is_bounded_and_logs_no_traceback(conversation, mock_slack, socket_settings, caplog):
+    from rolecall.adapters.slack import SocketModeUnavailable
+
+    caplog.set_level(logging.INFO)
+    mock_slack.socket_path = "/nowhere"  # apps.connections.open answers, the WebSocket never opens
+    started = time.monotonic()
+    with pytest.raises(SocketModeUnavailable, match="Socket Mode"):
+        await asyncio.wait_for(run(conversation, socket_settings, host="127.0.0.1", port=0, stop=asyncio.Event(),
+                                   connect_timeout=1.5), 10)
+    assert time.monotonic() - started < 5
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.exc_info]
+    assert APP_TOKEN not in caplog.text
+
+
+async def test_stop_is_honoured_while_the_first_connect_keeps_failing(conversation, mock_slack, socket_settings):
+    mock_slack.socket_path = "/nowhere"
+    stop = asyncio.Event()
+    server = asyncio.create_task(run(conversation, socket_settings, host="127.0.0.1", port=0, stop=stop))
+    await mock_slack.wait_for("apps.connections.open")
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(server, 5)  # returns, no error: stopped on request
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_serve_exits_promptly_on_a_signal_while_slack_cannot_be_reached(mock_slack, tmp_path, signum):
+    mock_slack.socket_path = "/nowhere"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROLECALL_"))}
+    env.update({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN, "SLACK_API_URL": mock_slack.api_url,
+                "XDG_DATA_HOME": str(tmp_path)})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "rolecall", "serve", "slack", "--host", "127.0.0.1", "--port", str(free_port()),
+        "--env-file", str(tmp_path / "none.env"), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await mock_slack.wait_for("apps.connections.open", timeout=20)
+        await asyncio.sleep(1.0)
+        assert process.returncode is None
+        process.send_signal(signum)
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert APP_TOKEN not in stderr.decode() and BOT_TOKEN not in stderr.decode()
+
+
+async def test_socket_mode_serves_healthz_and_metrics_on_the_port(conversation, mock_slack, socket_settings):
+    port = free_port()
+    stop = asyncio.Event()
+    server = asyncio.create_task(run(conversation, socket_settings, host="127.0.0.1", port=port, stop=stop))
+    try:
+        await asyncio.wait_for(mock_slack.socket_ready.wait(), 10)
+        async with aiohttp.ClientSession() as session:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        assert resp.status == 200 and await resp.json() == {"status": "ok", "store": "ok"}
+                        break
+                except aiohttp.ClientConnectionError:
+                    assert time.monotonic() < deadline, "no health server"
+                    await asyncio.sleep(0.05)
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as resp:
+                assert resp.status == 200 and "rolecall_messages_total" in await resp.text()
+            async with session.post(f"http://127.0.0.1:{port}/slack/events", data=b"{}") as resp:
+                assert resp.status in (404, 405), "Socket Mode takes no events over HTTP"
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 10)

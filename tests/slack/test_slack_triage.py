@@ -13,8 +13,8 @@ import json
 import re
 
 import pytest
-from mock_slack_api import block_text, serve_app, view_of
 from rolecall_support import assert_cannot_ping
+from slack_requests import block_text, serve_app, view_of
 
 from rolecall.adapters.slack_blocks import INPUT_LIMIT, SECTION_LIMIT, TRIAGE_ACTION, TRIAGE_BLOCK, TRIAGE_CALLBACK
 from rolecall.bot.conversation import Conversation

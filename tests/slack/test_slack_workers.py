@@ -19,25 +19,19 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from mock_slack_api import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    MockSlack,
-    SlackSender,
-    block_text,
-    header_of,
-    poll_buttons,
-    progress_of,
-    tally_of,
-)
+from mock_slack_api import BOT_TOKEN, SIGNING_SECRET, MockSlack
 from rolecall_support import REPO_ROOT, RedisServer, free_port
+from slack_requests import FORM, SlackSender, block_text, header_of, poll_buttons, progress_of, tally_of, vote_buttons
 from test_quiz import PRODUCT_ANSWERS
+
+from rolecall.bot.conversation import Conversation
+from rolecall.bot.parts import PollCard
+from rolecall.bot.store_url import open_store
 
 pytestmark = pytest.mark.asyncio
 
 START_TIMEOUT = 30.0
 STORE_DOWN = "I can't save your progress right now, try again in a moment."
-FORM = "application/x-www-form-urlencoded"
 
 
 def rolecall() -> list[str]:
@@ -144,16 +138,49 @@ async def test_a_quiz_clicked_alternately_on_two_workers_ends_with_the_right_res
 
 
 async def test_one_click_delivered_to_both_workers_at_once_advances_the_quiz_one_step(redis_url, mock_slack, tmp_path):
+    """A double click sends two payloads (each with its own action_ts): both are answered, the quiz moves one step."""
     async with workers(redis_url, mock_slack, tmp_path) as (one, two):
         blocks = await quiz_card(one, mock_slack, "UDOUBLE")
-        body, path = one.click_body(blocks, 0, user="UDOUBLE")  # one click, byte for byte, sent twice
-        statuses = await asyncio.gather(one.post(body, content_type=FORM), two.post(body, content_type=FORM))
+        first, path_one = one.click_body(blocks, 0, user="UDOUBLE")
+        second, path_two = one.click_body(blocks, 0, user="UDOUBLE")
+        second = second.replace("1700000004.000100", "1700000004.000200")  # the second click's own action_ts
+        statuses = await asyncio.gather(one.post(first, content_type=FORM), two.post(second, content_type=FORM))
         assert [s for s, _ in statuses] == [200, 200]
-        answers = [c.body for c in await mock_slack.wait_for(path, 2, timeout=10)]
+        answers = [(await mock_slack.wait_for(path, timeout=10))[0].body for path in (path_one, path_two)]
         assert [progress_of(a["blocks"]) for a in answers] == ["Step 2 of 10"] * 2
-        assert sum("earlier question" in a["text"] for a in answers) == 1  # the second delivery changed nothing
+        assert sum("earlier question" in a["text"] for a in answers) == 1  # the second click changed nothing
         answer = await click(two, mock_slack, answers[0]["blocks"], 0, "UDOUBLE")
         assert progress_of(answer["blocks"]) == "Step 3 of 10"
+
+
+async def test_one_request_replayed_to_both_workers_is_answered_once(redis_url, mock_slack, tmp_path):
+    """The same signed bytes twice (a replay, or a load balancer retrying a POST): one answer, across workers."""
+    async with workers(redis_url, mock_slack, tmp_path) as (one, two):
+        blocks = await quiz_card(one, mock_slack, "UREPLAY")
+        body, path = one.click_body(blocks, 0, user="UREPLAY")
+        now = int(time.time())
+        statuses = await asyncio.gather(one.post(body, content_type=FORM, timestamp=now),
+                                        two.post(body, content_type=FORM, timestamp=now))
+        assert [s for s, _ in statuses] == [200, 200]
+        (answer,) = await mock_slack.wait_for(path, timeout=10)
+        assert progress_of(answer.body["blocks"]) == "Step 2 of 10"
+        await one.dm("help", user="UBARRIER", channel="DBARRIER")
+        await two.dm("help", user="UBARRIER", channel="DBARRIER")
+        await mock_slack.wait_for("chat.postMessage", 2, timeout=10)
+        assert len(mock_slack.calls_to(path)) == 1
+
+
+async def test_one_event_id_delivered_to_both_workers_is_answered_once(redis_url, mock_slack, tmp_path):
+    async with workers(redis_url, mock_slack, tmp_path) as (one, two):
+        await asyncio.gather(one.mention("who owns the roadmap?", event_id="EvBOTH"),
+                             two.mention("who owns the roadmap?", event_id="EvBOTH"))  # no retry header on either
+        await mock_slack.wait_until(lambda: any(c.body["channel"] == "C0001"
+                                                for c in mock_slack.calls_to("chat.postMessage")), "the answer", 10)
+        await one.dm("help", user="UBARRIER", channel="DBARRIER")  # then what both workers got after it is answered
+        await two.dm("help", user="UBARRIER", channel="DBARRIER")
+        await mock_slack.wait_until(lambda: len([c for c in mock_slack.calls_to("chat.postMessage")
+                                                 if c.body["channel"] == "DBARRIER"]) == 2, "the barriers", timeout=10)
+        assert len([c for c in mock_slack.calls_to("chat.postMessage") if c.body["channel"] == "C0001"]) == 1
 
 
 # -- (c): a poll voted on by fifty people through both workers --------------------------------
@@ -179,7 +206,7 @@ async def test_fifty_people_voting_at_once_through_both_workers_are_all_counted(
         await mock_slack.wait_until(lambda: last_card() and tally_of(last_card()["blocks"]) == expected,
                                     "the card to show all fifty votes", timeout=15)
         await senders[1].click(blocks, "Reveal", user="UHOST", ephemeral=False, message_ts=ts)
-        await mock_slack.wait_until(lambda: last_card() and poll_buttons(last_card()["blocks"]) == [],
+        await mock_slack.wait_until(lambda: last_card() and vote_buttons(last_card()["blocks"]) == [],
                                     "the revealed card", timeout=10)
         result = last_card()
         assert tally_of(result["blocks"]) == expected
@@ -222,3 +249,20 @@ async def test_a_quiz_survives_redis_going_down_and_coming_back(mock_slack, tmp_
             assert "Product 100% · Project 0%" in block_text({"blocks": blocks})
     finally:
         server.stop()
+
+
+# -- (e): a worker killed with kill -9 loses no acknowledged click -----------------------------
+
+async def test_clicks_acknowledged_before_a_kill_9_are_all_counted(redis_url, mock_slack, tmp_path, advisor):
+    mock_slack.slow("chat.update", 0.5)  # the cards' updates are slow to land, as under Slack's rate limits
+    async with workers(redis_url, mock_slack, tmp_path, count=1) as (worker,):
+        await worker.command("debate the release plan", user="UHOST")
+        (card,) = await mock_slack.wait_for("chat.postMessage", timeout=10)
+        poll_id = poll_buttons(card.body["blocks"])[0].split(":")[1]
+        clicks = [worker.click(card.body["blocks"], "Product", user=f"UKILL{i:02d}", ephemeral=False,
+                               message_ts=card.answer["ts"]) for i in range(40)]
+        assert [s for s, _ in await asyncio.gather(*clicks)] == [200] * 40
+        worker.worker.process.kill()  # SIGKILL the moment the last click was answered 200
+        await worker.worker.process.wait()
+    poll = Conversation(advisor, open_store(redis_url)).poll_card(poll_id)
+    assert poll is not None and poll.first(PollCard).votes == 40, "every acknowledged click was applied"
