@@ -1,5 +1,5 @@
 """The core's typed reply parts laid out as Slack Block Kit: verdict, quiz, result and debate-poll cards, the triage
-table, the triage modal and the App Home tab.
+table and the triage modal (the App Home tab is `slack_home`).
 
 Layout only: the meaning comes from the parts (`bot.parts`), and sentences
 the core words itself come from `bot.plain_text`, which also gives every
@@ -52,7 +52,7 @@ from .slack_block_kit import (
 )
 
 __all__ = ["ACTION_PREFIX", "CHOICES_BLOCK", "INPUT_LIMIT", "POLL_BLOCK", "SECTION_LIMIT", "TRIAGE_ACTION",
-           "TRIAGE_BLOCK", "TRIAGE_CALLBACK", "SlackMessage", "card_owner_of", "escape", "home_view", "render",
+           "TRIAGE_BLOCK", "TRIAGE_CALLBACK", "SlackMessage", "card_owner_of", "escape", "render",
            "triage_message", "triage_modal"]
 
 ACTION_PREFIX = "rolecall:"
@@ -63,8 +63,6 @@ its own mark, see `slack_block_kit.buttons_block`)."""
 POLL_BLOCK = "rolecall:poll"
 """block_id of a poll card's buttons (`POLL_BLOCK:<poll id>`): no owner, anyone may vote."""
 AGAIN_BLOCK = "rolecall:again"
-HOME_BLOCK = "rolecall:home"
-HOME_ACTION = "rolecall:home:quiz"
 TRIAGE_CALLBACK = "rolecall:triage"
 """callback_id of the triage modal; its view_submission comes back under this id."""
 TRIAGE_BLOCK = "rolecall:triage:tasks"
@@ -296,21 +294,3 @@ def triage_modal(private_metadata: str) -> dict[str, Any]:
             context(f"Up to {INPUT_LIMIT:,} characters here. For a bigger backlog, run rolecall triage FILE."),
         ],
     }
-
-
-# -- App Home ----------------------------------------------------------------------
-
-def home_view(help_text: str) -> dict[str, Any]:
-    """The App Home tab: what Rolecall is, example questions, and a button to start the quiz."""
-    start = button(HOME_ACTION, Choice(buttons.quiz_start(), "Start the quiz"))
-    return {
-        "type": "home",
-        "blocks": [
-            header("Rolecall"),
-            *sections(help_text),
-            buttons_block(HOME_BLOCK, [{**start, "style": "primary"}]),
-            context("Mention me in a channel for an answer in a thread, message me in the Messages tab, "
-                    "or use /rolecall who <task> to settle a debate for everyone."),
-        ],
-    }
-

@@ -38,7 +38,7 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..bot import commands
+from ..bot import buttons, commands
 from ..bot.commands import Subcommand
 from ..bot.conversation import HELP_TEXT, Conversation
 from ..bot.intents import Intent, Triage
@@ -51,11 +51,11 @@ from .slack_blocks import (
     TRIAGE_BLOCK,
     TRIAGE_CALLBACK,
     card_owner_of,
-    home_view,
     render,
     triage_modal,
 )
 from .slack_delivery import Delivery, Respond
+from .slack_home import home_view, to_review
 from .slack_payloads import (
     PLATFORM,
     decode,
@@ -69,6 +69,7 @@ from .slack_payloads import (
 )
 from .slack_poll_cards import PollCards
 from .slack_settings import SlackSettings, api_base_url, refuse_oauth_env
+from .slack_shortcuts import SHORTCUT_CALLBACK, Shortcuts
 from .slack_work import ANSWER_SLOTS, Work
 
 __all__ = ["ACK_BUDGET", "ANSWER_SLOTS", "COMMAND", "SlackFrontEnd"]
@@ -92,6 +93,7 @@ class SlackFrontEnd:
         self.delivery = Delivery(conversation.metrics)
         self.work = Work(conversation.metrics)
         self.polls = PollCards(conversation, self.delivery, self.work.guarded, self.work.core)
+        self.shortcuts = Shortcuts(self.delivery, self.work.core, self._answer_once, self._render)
         self._started = False
         self.app = self._bolt_app()
 
@@ -111,6 +113,7 @@ class SlackFrontEnd:
         app.event("message")(self.on_message)
         app.event("app_home_opened")(self.on_home_opened)
         app.command(COMMAND)(self.on_command)  # exactly /rolecall: a string is matched whole, so not /rolecallx
+        app.shortcut(SHORTCUT_CALLBACK)(self.on_shortcut)  # "Who owns this?" on a message (message_action)
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_click)
         app.action(re.compile(""))(self.on_other_action)  # any other action_id: acknowledged, not a 404
         app.view(TRIAGE_CALLBACK)(self.on_triage_submit)
@@ -174,6 +177,13 @@ class SlackFrontEnd:
             return
         self.work.spawn(self._command(command, text, sub, intent, context, client, respond, delivery), "slash command")
 
+    async def on_shortcut(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
+                          respond: Respond) -> None:
+        """"Who owns this?" on a message: acknowledged at once, answered privately (`slack_shortcuts`)."""
+        await ack()
+        self.work.spawn(self.shortcuts.answered(body, context, client, respond, request_delivery(context)),
+                        "message_action")
+
     async def on_click(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext,
                        client: AsyncWebClient, respond: Respond) -> None:
         """A button: its state change is applied first (within ACK_BUDGET), then acknowledged, then answered."""
@@ -190,7 +200,7 @@ class SlackFrontEnd:
         applying = self.work.fast(self._answer_once, request_delivery(context), clicked, None)
         await asyncio.wait({applying}, timeout=ACK_BUDGET)
         await ack()
-        self.work.spawn(self._click(body, applying, client, respond, user), "block_actions")
+        self.work.spawn(self._click(body, applying, client, respond, user, buttons.is_share(choice)), "block_actions")
 
     async def on_other_action(self, ack: Ack) -> None:
         """Someone else's action_id (an old message, another app's button): acknowledged, nothing else."""
@@ -238,15 +248,15 @@ class SlackFrontEnd:
             await self._send(client, reply, channel=channel, user=event["user"], thread_ts=event.get("thread_ts"))
 
     async def _home(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        """The App Home tab: what Rolecall is, example questions and a Start quiz button."""
+        """The App Home tab: what Rolecall is, example questions, a Start quiz button and what to review."""
         if event.get("tab") != "home" or not event.get("user"):
             return
         delivery = event_delivery(body)
         if delivery and not await self.work.core(self.conversation.first_delivery, PLATFORM, delivery):
             return
         # Opening a tab is not a message: it neither counts against the rate limit nor shows up in the metrics.
-        await self.delivery.call("views.publish", lambda: client.views_publish(user_id=event["user"],
-                                                                               view=home_view(HELP_TEXT)))
+        view = home_view(HELP_TEXT, await self.work.core(to_review, self.conversation))
+        await self.delivery.call("views.publish", lambda: client.views_publish(user_id=event["user"], view=view))
 
     async def _command(self, command: dict[str, Any], text: str, sub: Subcommand, intent: Intent,
                        context: AsyncBoltContext, client: AsyncWebClient, respond: Respond,
@@ -290,13 +300,17 @@ class SlackFrontEnd:
             await self._command(command, text, sub, intent, context, client, respond, None)
 
     async def _click(self, body: dict[str, Any], applying: Awaitable[Reply | None], client: AsyncWebClient,
-                     respond: Respond, user: str) -> None:
+                     respond: Respond, user: str, share: bool = False) -> None:
         """The answer to a click the core has applied (or is applying). A card in reply replaces the clicked card
         (a poll card through chat.update, kept in step with the poll); a private reply or a plain note goes to the
-        clicker alone, so someone else's quiz card is refused by the core without being touched."""
+        clicker alone, so someone else's quiz card is refused by the core without being touched; "Share in channel"
+        posts the answer for everyone."""
         reply = await applying
         if reply is None or reply.silent:
             return  # a replay, or a flood past the rate limit: say nothing
+        if share and not reply.private and is_card(reply):
+            await self.shortcuts.share(client, body, respond, reply)
+            return
         card = reply.first(PollCard)
         if reply.private or not is_card(reply):
             # A note for the clicker alone (a thank-you, a closed poll, "try again in a moment"): the card stays as

@@ -44,7 +44,8 @@ from _common import (
 from rolecall.bot import normalize
 from rolecall.bot.advisor import Advisor
 from rolecall.bot.knowledge import KINDS, Entry, KnowledgeBase, check_consistency
-from rolecall.bot.matcher import Matcher, phrase_key
+from rolecall.bot.matcher import Matcher
+from rolecall.bot.normalize import phrase_key
 from rolecall.bot.vocabulary import STOPWORDS
 
 P99_GOAL_US = 10_000.0

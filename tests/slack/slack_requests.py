@@ -103,19 +103,22 @@ class SlackSender:
 
     async def click(self, blocks: list[dict[str, Any]], label: str | int = 0, *, user: str = "UANN",
                     channel: str = "C0001", ephemeral: bool = True, message_ts: str = "1700000003.000100",
-                    message_blocks: list[dict[str, Any]] | None = None) -> tuple[int, str]:
+                    message_blocks: list[dict[str, Any]] | None = None,
+                    thread_ts: str | None = None) -> tuple[int, str]:
         """Click a button of a card the app rendered (by label or index); returns (status, response_url path).
 
         `message_ts` is the clicked message's ts (from chat.postMessage's answer for a card the app posted);
-        `message_blocks` what the message shows when clicked, if it changed since `blocks` were rendered."""
+        `message_blocks` what the message shows when clicked, if it changed since `blocks` were rendered;
+        `thread_ts` the thread it is in (Slack names it in the container)."""
         body, path = self.click_body(blocks, label, user=user, channel=channel, ephemeral=ephemeral,
-                                     message_ts=message_ts, message_blocks=message_blocks)
+                                     message_ts=message_ts, message_blocks=message_blocks, thread_ts=thread_ts)
         status, _ = await self.post(body, content_type=FORM)
         return status, path
 
     def click_body(self, blocks: list[dict[str, Any]], label: str | int = 0, *, user: str = "UANN",
                    channel: str = "C0001", ephemeral: bool = True, message_ts: str = "1700000003.000100",
-                   message_blocks: list[dict[str, Any]] | None = None) -> tuple[str, str]:
+                   message_blocks: list[dict[str, Any]] | None = None,
+                   thread_ts: str | None = None) -> tuple[str, str]:
         """The form body Slack would send for that click, and its response_url path: to deliver one click twice."""
         button, block_id = find_button(blocks, label)
         name = f"click{next(self._ids)}"
@@ -129,10 +132,35 @@ class SlackSender:
             "actions": [{"action_id": button["action_id"], "block_id": block_id, "text": button["text"],
                          "value": button["value"], "type": "button", "action_ts": "1700000004.000100"}],
         }
+        if thread_ts:
+            payload["container"]["thread_ts"] = thread_ts
         if not ephemeral:
             payload["message"] = {"type": "message", "ts": message_ts,
                                   "blocks": blocks if message_blocks is None else message_blocks}
+            if thread_ts:
+                payload["message"]["thread_ts"] = thread_ts
         return urlencode({"payload": json.dumps(payload)}), f"response/{name}"
+
+    async def message_action(self, text: str, *, user: str = "UANN", channel: str = "C0001",
+                             author: str = "UBOB", ts: str = "1700000005.000100", thread_ts: str | None = None,
+                             callback_id: str = "rolecall_who_owns_this") -> tuple[int, str]:
+        """A message shortcut on someone's message (TEXT as Slack sends it: use `slack_text` for typed `&`, `<`,
+        `>`), shaped as Slack's message_action payload; returns (status, its response_url path)."""
+        name = f"shortcut{next(self._ids)}"
+        chosen: dict[str, Any] = {"client_msg_id": f"m-{name}", "type": "message", "text": text, "user": author,
+                                  "ts": ts, "team": TEAM}
+        if thread_ts:
+            chosen["thread_ts"] = thread_ts
+        payload = {
+            "type": "message_action", "token": "legacy-verification-token", "action_ts": "1700000006.000100",
+            "team": {"id": TEAM, "domain": "test"},
+            "user": {"id": user, "username": "ann", "team_id": TEAM, "name": "ann"},
+            "channel": {"id": channel, "name": "general"}, "is_enterprise_install": False, "enterprise": None,
+            "callback_id": callback_id, "trigger_id": "1.2.5", "response_url": self.mock.response_url(name),
+            "message_ts": ts, "message": chosen,
+        }
+        status, _ = await self.post(urlencode({"payload": json.dumps(payload)}), content_type=FORM)
+        return status, f"response/{name}"
 
     async def submit_view(self, view: dict[str, Any], values: dict[str, dict[str, str]], *,
                           user: str = "UANN") -> tuple[int, str]:

@@ -6,7 +6,8 @@ import json
 
 from slack_requests import block_text, tally_of
 
-from rolecall.adapters.slack_blocks import card_owner_of, escape, home_view, render, triage_message
+from rolecall.adapters.slack_blocks import card_owner_of, escape, render, triage_message
+from rolecall.adapters.slack_home import home_view
 from rolecall.bot import plain_text
 from rolecall.bot.messages import Choice, Reply
 from rolecall.bot.parts import (
