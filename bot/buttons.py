@@ -12,6 +12,7 @@ restart. It names the intent the click stands for:
     feedback:<topic>:up|down   👍 or 👎 on an answer
     topic:<topic>              "I meant this reading" after a close call
     share:<topic>              "Share in channel": the same answer, posted for everyone
+    contact:ask                "Ask @delivery-leads": the last question, posted for the workspace's contact
     help                       the help text
 """
 
@@ -19,13 +20,26 @@ from __future__ import annotations
 
 import re
 
-from .intents import Adopt, Feedback, Help, Intent, PickTopic, QuizAnswer, QuizStart, Reveal, Share, StaleButton, Vote
+from .intents import (
+    Adopt,
+    AskContact,
+    Feedback,
+    Help,
+    Intent,
+    PickTopic,
+    QuizAnswer,
+    QuizStart,
+    Reveal,
+    Share,
+    StaleButton,
+    Vote,
+)
 from .parts import OWNERS
 
 ID_PATTERN = r"[\w-]+(?::[\w-]+)*"
 """Any button id (at most 90 characters, see MAX_ID): what a Discord custom_id template embeds."""
 MAX_ID = 90
-_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic|share):{ID_PATTERN}$")
+_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic|share|contact):{ID_PATTERN}$")
 
 
 def quiz_start() -> str:
@@ -65,6 +79,10 @@ def is_share(choice: str) -> bool:
     return isinstance(parse(choice), Share)
 
 
+def ask_contact() -> str:
+    return "contact:ask"
+
+
 def help_button() -> str:
     return "help"
 
@@ -80,6 +98,8 @@ def parse(choice: str) -> Intent:
         return PickTopic(parts[1])
     if len(parts) == 2 and parts[0] == "share" and parts[1]:
         return Share(parts[1])
+    if parts == ["contact", "ask"]:
+        return AskContact()
     if len(parts) != 3 or not all(parts):
         return StaleButton()
     kind, subject, action = parts

@@ -14,15 +14,16 @@ from dataclasses import replace
 from typing import Any
 
 from . import buttons
-from .advisor import Advisor, Answer, topic_label
+from .advisor import Advisor
+from .answering import Answering
 from .commands import help_lines
-from .decisions import Decisions, decision_part
 from .feedback import Feedback as FeedbackStore
 from .intents import (
     AboutMessage,
     Adopt,
     Agreement,
     Ask,
+    AskContact,
     DebateStart,
     Feedback,
     Help,
@@ -39,11 +40,11 @@ from .intents import (
     Triage,
     Vote,
 )
-from .keys import DELIVERY, LAST_ANSWER, POLL, POLL_CARD
-from .messages import Choice, Message, Reply
+from .keys import DELIVERY, POLL, POLL_CARD
+from .messages import Message, Reply
 from .metrics import Metrics
 from .normalize import MAX_INPUT_CHARS, words
-from .parts import Notice, PollCard, QuizQuestion, QuizResult, Verdict
+from .parts import Notice, PollCard, QuizQuestion, QuizResult
 from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
@@ -98,15 +99,15 @@ class Conversation:
         self.store = store
         self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
         self.talk = Talk(self)
-        self.decisions = Decisions(store)
+        self.answering = Answering(advisor, store, self.feedback, contacts=contacts)
         self.admins = admins
-        self.contacts = contacts or {}
 
     def use_advisor(self, advisor: Advisor) -> None:
         """Swap in reloaded knowledge; conversations in progress carry on."""
         self.advisor = advisor
         self.quizzes.kb = advisor.kb
         self.polls.advisor = advisor
+        self.answering.advisor = advisor
 
     # -- the door ----------------------------------------------------------------------
 
@@ -230,9 +231,10 @@ class Conversation:
                                                                                        admins=self.admins)),
             Triage: self._triage,
             Feedback: self._feedback,
-            PickTopic: self._pick_topic,
-            Share: lambda m, i: self._pick_topic(m, PickTopic(i.topic)),
-            AboutMessage: self._about_message,
+            PickTopic: lambda m, i: self.answering.pick_topic(m, i.topic),
+            Share: lambda m, i: self.answering.pick_topic(m, i.topic),
+            AboutMessage: lambda m, i: self.answering.about_message(m, i.text),
+            AskContact: lambda m, i: self.answering.ask_contact(m),
             StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
             **{kind: self.talk.handle for kind in self.talk.handlers()},
         }
@@ -241,7 +243,7 @@ class Conversation:
         if isinstance(intent, QuizStart) and not intent.text:
             return self.quizzes.start(message)  # a button or /rolecall quiz: (re)start, whatever was saved
         if isinstance(intent, Ask) and intent.standalone:
-            return self._ask(message, intent.text)
+            return self.answering.ask(message, intent.text)
         try:
             state = self.quizzes.state(message)
         except CorruptValue:
@@ -253,7 +255,7 @@ class Conversation:
             plain = intent.outside if isinstance(intent, QuizControl) else intent
             if isinstance(plain, QuizStart):
                 return self.quizzes.start(message)
-            return self._ask(message, plain.text)
+            return self.answering.ask(message, plain.text)
         return self._quiz_turn(message, state, intent)
 
     def _ask_without_store(self, message: Message) -> Reply:
@@ -318,81 +320,17 @@ class Conversation:
 
     # -- what Talk asks of the conversation (see talk.Memory) --------------------------------------
 
-    def ask_in_frame(self, message: Message, text: str) -> Reply:
-        return self._ask(message, text)
-
     def answer_topic(self, message: Message, topic: str) -> Reply:
-        return self._pick_topic(message, PickTopic(topic))
+        return self.answering.pick_topic(message, topic)
 
     def last_answer(self, message: Message) -> dict[str, Any] | None:
-        """The last answer this person got here (topic, confidence, readings), if the store remembers it."""
-        try:
-            return self.store.get(LAST_ANSWER.of(message))
-        except (StoreError, CorruptValue):
-            return None
+        return self.answering.last_answer(message)
 
     def rate_topic(self, message: Message, topic: str, up: bool) -> Reply:
-        if topic not in self.advisor.kb.by_id:
-            return Reply.note("That answer is no longer in my knowledge, but thanks all the same.", private=True)
-        self.feedback.vote(message, topic, up)
-        label = topic_label(self.advisor.kb.by_id[topic])
-        note = "was right" if up else "was wrong; the team can see this in rolecall kb feedback"
-        return Reply.note(f"Thanks! Noted that my answer on {label} {note}.", private=True)
+        return self.answering.rate_topic(message, topic, up)
 
-    def _ask(self, message: Message, text: str) -> Reply:
-        """Answer, remember it for 👍/👎, and note it as a gap when the knowledge fell short."""
-        answers = self.advisor.ask_many(text)
-        answer = answers[0]
-        try:
-            if answer.gap:
-                self.feedback.record_gap(text, answer.nearest)
-        except StoreError as exc:  # bookkeeping only: the answer matters more
-            log.warning("could not record a gap: %s", exc)
-        reply = self._answered(message, answer)
-        if len(answers) > 1:  # one verdict per topic named; feedback and follow-ups are about the first
-            reply = replace(reply, parts=tuple(a.part for a in answers))
-        decided = self.decisions.lookup(message.platform, message.workspace, answer.topic, text)
-        if decided is not None:
-            return replace(reply, parts=(decision_part(decided, answer.verdict), *reply.parts))
-        contact = self.contacts.get(message.workspace) or self.contacts.get("*")
-        if contact and (answer.verdict == "unknown" and answer.gap or answer.part.close_call):
-            reply = replace(reply, parts=(*reply.parts, Notice(f"Still unsure? Ask {contact}.")))
-        return reply
-
-    def _about_message(self, message: Message, intent: AboutMessage) -> Reply:
-        """ "Who owns this?" on someone's message (a shortcut or context menu): the answer for the person who asked,
-        with a "Share in channel" choice the front end posts publicly when clicked."""
-        reply = self._ask(message, intent.text)
-        topic = (reply.first(Verdict) or Verdict("unknown", 0.0, "")).topic
-        share = (Choice(buttons.share(topic), "Share in channel"),) if topic else ()
-        return replace(reply, private=True, choices=(*reply.choices, *share))
-
-    def _pick_topic(self, message: Message, intent: PickTopic) -> Reply:
-        answer = self.advisor.about(intent.topic)
-        if answer is None:
-            return Reply.note("That topic is no longer in my knowledge. Ask me again in your own words.", private=True)
-        return self._answered(message, answer)
-
-    def _answered(self, message: Message, answer: Answer) -> Reply:
-        """An answer with its buttons: both readings after a close call, else 👍/👎 (remembered for a typed one)."""
-        close_call = answer.part.close_call
-        choices: tuple[Choice, ...] = ()
-        readings: tuple[tuple[str, str], ...] = ()
-        if close_call and answer.topic:
-            readings = ((answer.topic, answer.part.topic_label or answer.topic),
-                        (close_call.topic, close_call.topic_label))
-            choices = tuple(Choice(buttons.pick_topic(t), f"I meant {label}") for t, label in readings if t)
-        elif answer.topic:
-            choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
-                       Choice(buttons.feedback(answer.topic, False), "👎"))
-        if answer.topic:
-            remembered = {"topic": answer.topic, "confidence": answer.confidence,
-                          "readings": [t for t, _ in readings] if close_call else []}
-            try:
-                self.store.put(LAST_ANSWER.of(message), remembered, ttl=LAST_ANSWER.ttl)
-            except StoreError as exc:  # bookkeeping only: the answer matters more
-                log.warning("could not record answer feedback state: %s", exc)
-        return Reply(parts=(answer.part,), choices=choices)
+    def ask_in_frame(self, message: Message, text: str) -> Reply:
+        return self.answering.ask(message, text)
 
     # -- what every message goes through ------------------------------------------------------
 

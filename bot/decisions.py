@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .feedback import Feedback
 from .keys import DECISION
 from .normalize import words
 from .parts import OWNERS, TeamDecision
@@ -48,12 +49,14 @@ class Decisions:
         self.store = store
 
     def decide(self, platform: str, workspace: str, decision: Decision) -> None:
+        """Record the decision, and mark the unanswered questions it answers as resolved."""
         if decision.verdict not in OWNERS:
             raise ValueError(f"a decision's owner is one of {', '.join(OWNERS)}, not {decision.verdict!r}")
         record = {"topic": decision.topic, "verdict": decision.verdict, "question": decision.question,
                   "decided_at": decision.decided_at, "by": decision.by, "tally": decision.tally,
                   "reason": decision.reason}
         self.store.put(DECISION.key(platform, workspace, decision.topic), record, ttl=DECISION.ttl)
+        Feedback(self.store).resolve(decision.topic, decision.question)
 
     def undecide(self, platform: str, workspace: str, topic: str) -> bool:
         """Revoke a decision; False when there was none."""

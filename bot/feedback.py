@@ -63,6 +63,21 @@ class Feedback:
 
         self.store.update(GAP.key(text), change, ttl=GAP.ttl)
 
+    def resolve(self, topic: str, question: str) -> int:
+        """Mark the gaps a decision answers as resolved (their nearest topic, or the same question); how many."""
+        text = " ".join(words(question))[:MAX_GAP_CHARS]
+        resolved = 0
+        for key in self.store.keys(GAP.prefix):
+            gap = self.store.get(key)
+            if gap and not gap.get("resolved") and (gap.get("nearest") == topic or gap.get("text") == text):
+
+                def close(value: Value | None) -> tuple[Value | None, None]:
+                    return ({**value, "resolved": True} if value else None), None
+
+                self.store.update(key, close, ttl=GAP.ttl)
+                resolved += 1
+        return resolved
+
     def vote(self, message: Message, topic: str, up: bool) -> bool:
         """Count one vote per person and topic (a new vote replaces the old); True when it changed anything."""
         voter = hashlib.sha256(f"{topic}|{message.platform}|{message.workspace}|{message.user}".encode()).hexdigest()[:16]
@@ -83,7 +98,7 @@ class Feedback:
 
     def gaps(self) -> list[GapGroup]:
         """Unanswered questions grouped by similarity, most asked first."""
-        items = [g for g in (self.store.get(k) for k in self.store.keys(GAP.prefix)) if g]
+        items = [g for g in (self.store.get(k) for k in self.store.keys(GAP.prefix)) if g and not g.get("resolved")]
         items.sort(key=lambda g: (-g["count"], g["text"]))
         groups: list[dict] = []
         for item in items:

@@ -107,6 +107,11 @@ class AboutMessage:
 
 
 @dataclass(frozen=True)
+class AskContact:
+    """ "Ask @delivery-leads": post the last question for the workspace's contact group."""
+
+
+@dataclass(frozen=True)
 class Share:
     """"Share in channel" on a private answer: the same answer on that topic, for everyone (the front end posts
     it publicly)."""
@@ -185,5 +190,5 @@ class StaleButton:
 
 
 Intent = Union[Ask, Help, ShowResult, QuizStart, QuizAnswer, QuizControl, DebateStart, Vote, Reveal, Adopt, Triage, Feedback,
-               PickTopic, Share, AboutMessage, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
+               PickTopic, Share, AboutMessage, AskContact, FollowUp, WhatAbout, PickReading, Agreement, SmallTalk, ListTopics, ListSources, Define, Usage,
                StaleButton]

@@ -75,6 +75,24 @@ class TeamDecision:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """The person or group to ask when Rolecall is unsure (configured per workspace)."""
+
+    name: str
+    """As people know it: "@delivery-leads", "Priya"."""
+    group: str | None = None
+    """The platform's id for a group a button may ping (a Slack user group S…, a Discord role id), if configured."""
+
+
+@dataclass(frozen=True)
+class ContactPing:
+    """ "Ask them" was clicked: a front end posts this mentioning exactly the contact's group, nobody else."""
+
+    contact: Contact
+    question: str
+
+
+@dataclass(frozen=True)
 class Notice:
     """A sentence or two that is not a verdict: help, a thank-you, a usage hint, a problem on our side."""
 
@@ -167,4 +185,4 @@ class TriageTable:
     total_lines: int | None = None
 
 
-Part = Union[Verdict, TeamDecision, Notice, QuizQuestion, QuizResult, QuizEnded, PollCard, TriageTable]
+Part = Union[Verdict, TeamDecision, Contact, ContactPing, Notice, QuizQuestion, QuizResult, QuizEnded, PollCard, TriageTable]

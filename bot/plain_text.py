@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from .parts import (
     OWNERS,
+    Contact,
+    ContactPing,
     Notice,
     Part,
     PollCard,
@@ -52,6 +54,10 @@ def part_text(part: Part) -> str:
         return part.text
     if isinstance(part, TeamDecision):
         return decision_text(part)
+    if isinstance(part, Contact):
+        return f"Still unsure? Ask {part.name}."
+    if isinstance(part, ContactPing):
+        return f"{part.contact.name}, can you help? Someone asked: {part.question}"
     if isinstance(part, QuizQuestion):
         return quiz_question_text(part)
     if isinstance(part, QuizResult):

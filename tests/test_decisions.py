@@ -156,3 +156,20 @@ def test_a_contact_can_be_set_per_workspace(tmp_path):
     done = run_cli("chat", "--json", "--store", "memory://", input="who owns the flux capacitor warranty?\n",
                    env={"ROLECALL_CONTACT": "T1=@leads;local=Priya"})
     assert "Ask Priya." in json.loads(done.stdout.decode())["text"]
+
+
+def test_a_contact_with_a_group_offers_a_button_that_asks_them(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    done = run_cli("chat", "--json", "--store", store, input="who owns the flux capacitor warranty?\ncontact:ask\n",
+                   env={"ROLECALL_CONTACT": "@delivery-leads|S0123ABC"})
+    unknown, asked = [json.loads(x) for x in done.stdout.decode().splitlines()]
+    assert {"id": "contact:ask", "label": "Ask @delivery-leads"} in unknown["choices"]
+    assert "@delivery-leads" in asked["text"] and "flux capacitor warranty" in asked["text"]
+
+
+def test_deciding_a_topic_resolves_its_gaps(tmp_path):
+    store = f"sqlite:///{tmp_path / 'team.db'}"
+    run_cli("chat", "--json", "--store", store, input="who owns the flux capacitor warranty?\n")
+    assert "flux capacitor" in run_cli("kb", "gaps", "--store", store).stdout.decode()
+    run_cli("kb", "decide", "who owns the flux capacitor warranty?", "--owner", "project", "--store", store)
+    assert "flux capacitor" not in run_cli("kb", "gaps", "--store", store).stdout.decode()
