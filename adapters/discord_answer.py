@@ -113,16 +113,22 @@ class Answer:
     async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> bool:
         """Answer a click with a new message for the whole channel ("Share in channel" on a private card); the
         card clicked stays as it is. After a click's silent acknowledgement, a public follow-up."""
+        return await self._post(embed=embed, allowed_mentions=NO_PINGS, **({"view": view} if view else {}))
+
+    async def post_text(self, content: str, mentions: discord.AllowedMentions) -> bool:
+        """Answer a click with a new plain-text message for the channel ("Ask <contact>"), which may ping exactly
+        what `mentions` allows (a mention inside an embed would notify nobody)."""
+        return await self._post(content=content, allowed_mentions=mentions)
+
+    async def _post(self, **message: Any) -> bool:
         if self.done:
             return False
         self.done = True
-        extra: dict[str, Any] = {"view": view} if view else {}
         action: Awaitable[Any]
         if self.acknowledged:
-            action = self.interaction.followup.send(embed=embed, ephemeral=False, allowed_mentions=NO_PINGS, **extra)
+            action = self.interaction.followup.send(ephemeral=False, **message)
         else:
-            action = self.interaction.response.send_message(embed=embed, ephemeral=False, allowed_mentions=NO_PINGS,
-                                                            **extra)
+            action = self.interaction.response.send_message(ephemeral=False, **message)
         return await deliver(action, self.what)
 
     def edit_card(self, **kwargs: Any) -> Awaitable[Any]:

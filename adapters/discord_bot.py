@@ -39,11 +39,12 @@ from ..bot.commands import Subcommand
 from ..bot.conversation import SORRY, Conversation
 from ..bot.intents import AboutMessage, Intent
 from ..bot.messages import Message, Reply
-from ..bot.parts import PollCard, QuizEnded, QuizQuestion, QuizResult
+from ..bot.parts import ContactPing, PollCard, QuizEnded, QuizQuestion, QuizResult
 from . import discord_triage
 from .discord_answer import RESTARTING, SLOW_DOWN, Answer
 from .discord_buttons import ChoiceButton, button_view
 from .discord_commands import TRIAGE_INPUT_ID, TRIAGE_INPUT_MAX, TRIAGE_MODAL_ID, add_commands, submitted_value
+from .discord_contact import ping_message
 from .discord_io import FAILED, NO_PINGS, deliver, message_from, message_from_post, send
 from .discord_polls import PollCards
 from .discord_render import render
@@ -214,7 +215,8 @@ class RolecallBot(discord.Client):
         """A click: the card it was on (quiz or poll) is edited in place; a private note goes only to the clicker.
 
         `owner` is whose card it is (from the custom_id); the core turns away anyone else's click with a note.
-        "Share in channel" posts the core's answer as a new message for everyone, in the channel's conversation.
+        "Share in channel" posts the core's answer as a new message for everyone, in the channel's conversation;
+        "Ask <contact>" posts the question for the configured role (`discord_contact`).
         """
         answer = Answer(interaction, f"answering a click on {choice}")
         on_private_card = bool(interaction.message and interaction.message.flags.ephemeral)
@@ -226,6 +228,10 @@ class RolecallBot(discord.Client):
             reply = await answer.in_time(self.answer(message))
             if reply.silent:  # past the rate limit: acknowledged without a word, the card unchanged
                 await answer.quietly()
+                return
+            ping = reply.first(ContactPing)
+            if ping is not None:  # "Ask <contact>": a new message for the channel, pinging that one role at most
+                await answer.post_text(*ping_message(ping, in_guild=interaction.guild_id is not None))
                 return
             if sharing and not reply.private:
                 view = button_view(reply, owner=self.card_owner(reply, interaction.user.id,

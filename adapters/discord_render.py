@@ -17,7 +17,17 @@ import discord
 from ..bot import plain_text
 from ..bot.messages import Reply
 from ..bot.normalize import defang
-from ..bot.parts import OWNERS, Part, PollCard, QuizQuestion, QuizResult, TriageTable, Verdict, role_name
+from ..bot.parts import (
+    OWNERS,
+    Contact,
+    Part,
+    PollCard,
+    QuizQuestion,
+    QuizResult,
+    TriageTable,
+    Verdict,
+    role_name,
+)
 
 COLOURS = {
     "product": discord.Colour(0x5865F2),
@@ -38,7 +48,7 @@ TRIAGE_FILENAME = "triage.txt"
 # and a message's 2,000 characters of content.
 _DESCRIPTION_MAX, _FOOTER_MAX, _TITLE_MAX = 4096, 2048, 256
 _FIELD_NAME_MAX, _FIELD_VALUE_MAX, _EMBED_MAX = 256, 1024, 6000
-_CONTENT_MAX = 2000
+CONTENT_MAX = 2000
 
 
 def render(reply: Reply, *, typed: bool = True) -> discord.Embed:
@@ -50,11 +60,17 @@ def render(reply: Reply, *, typed: bool = True) -> discord.Embed:
     """
     if not reply.parts:
         return discord.Embed(colour=NOTE_COLOUR)  # a silent reply is never sent; this only keeps render total
-    *lead, main = reply.parts
+    # Who to ask ("Still unsure? Ask @delivery-leads.") closes the answer it goes with rather than being laid out.
+    contacts = [part for part in reply.parts if isinstance(part, Contact)]
+    parts = [part for part in reply.parts if not isinstance(part, Contact)] or contacts
+    *lead, main = parts
     embed = _question_embed(main, typed=False) if isinstance(main, QuizQuestion) and not typed else _layout(main)
     before = "\n\n".join(_prose(part) for part in lead)
     if before:
         embed.description = f"{before}\n\n{embed.description}" if embed.description else before
+    after = "\n".join(plain_text.part_text(part) for part in contacts if part is not main)
+    if after:
+        embed.description = f"{embed.description}\n\n{after}" if embed.description else after
     return _within_limits(embed)
 
 
@@ -69,7 +85,8 @@ def _layout(part: Part) -> discord.Embed:
         return _poll_embed(part)
     if isinstance(part, TriageTable):  # sent as a code block or a file (triage_message); an embed only as a fallback
         return discord.Embed(description=_code_block(plain_text.render([part])), colour=NOTE_COLOUR)
-    return discord.Embed(description=plain_text.part_text(part), colour=NOTE_COLOUR)  # a Notice, QuizEnded
+    # A Notice, QuizEnded, TeamDecision, Contact, or a ContactPing (posted as content, see discord_contact).
+    return discord.Embed(description=plain_text.part_text(part), colour=NOTE_COLOUR)
 
 
 def _prose(part: Part) -> str:
@@ -206,12 +223,12 @@ def triage_message(table: TriageTable) -> tuple[str, discord.File | None]:
     else the counts in a code block and the whole table attached as triage.txt."""
     text = defang(plain_text.render([table]))
     block = _code_block(text)
-    if len(block) <= _CONTENT_MAX:
+    if len(block) <= CONTENT_MAX:
         return block, None
     summary = [plain_text.triage_limit_text(table)] if table.read_lines is not None else []
     summary += plain_text.triage_counts_lines(table.counts, len(table.skipped))
     intro = f"The whole table is in the attached {TRIAGE_FILENAME}; the counts:"
-    room = _CONTENT_MAX - len(intro) - len(_code_block("")) - 1
+    room = CONTENT_MAX - len(intro) - len(_code_block("")) - 1
     counts = defang("\n".join(summary))
     content = f"{intro}\n{_code_block(clip(counts, room))}"
     return content, discord.File(io.BytesIO(text.encode("utf-8")), filename=TRIAGE_FILENAME,

@@ -9,11 +9,13 @@ Block Kit's limits are applied here (https://api.slack.com/reference/block-kit/b
 section text 3,000 characters, header 150, button label 75, 25 buttons per actions block,
 50 blocks per message. All text that Slack parses as mrkdwn is escaped (`&`, `<`, `>`, see
 https://api.slack.com/reference/surfaces/formatting#escaping) and defanged, so nothing a
-user typed can become a link, a mention or a mass notification.
+user typed can become a link, a mention or a mass notification. The one mention Rolecall ever
+writes is the configured contact's user group, in the message an "Ask" click posts (`ping_text`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,13 +23,13 @@ from ..bot import buttons, plain_text
 from ..bot.messages import Choice, Reply
 from ..bot.parts import (
     OWNERS,
+    Contact,
+    ContactPing,
     Notice,
     Part,
     PollCard,
-    QuizEnded,
     QuizQuestion,
     QuizResult,
-    TeamDecision,
     TriageTable,
     Verdict,
     role_name,
@@ -52,8 +54,8 @@ from .slack_block_kit import (
 )
 
 __all__ = ["ACTION_PREFIX", "CHOICES_BLOCK", "INPUT_LIMIT", "POLL_BLOCK", "SECTION_LIMIT", "TRIAGE_ACTION",
-           "TRIAGE_BLOCK", "TRIAGE_CALLBACK", "SlackMessage", "card_owner_of", "escape", "render",
-           "triage_message", "triage_modal"]
+           "TRIAGE_BLOCK", "TRIAGE_CALLBACK", "SlackMessage", "card_owner_of", "escape", "group_mention", "ping_text",
+           "render", "triage_message", "triage_modal"]
 
 ACTION_PREFIX = "rolecall:"
 """Every button's action_id starts with this, so one listener takes them all."""
@@ -73,6 +75,8 @@ TABLE_SECTIONS = 10
 SKIPPED_LINES = 10
 ASKED_LIMIT = 300
 """Characters of the question shown on top of a public answer."""
+USER_GROUP_ID = re.compile(r"S[A-Z0-9]{2,20}")
+"""What a Slack user-group id looks like (`S0123ABC`); anything else configured as the group is never put in a mention."""
 
 
 def render(reply: Reply, *, owner: str | None = None, asked: str | None = None) -> SlackMessage:
@@ -88,7 +92,9 @@ def render(reply: Reply, *, owner: str | None = None, asked: str | None = None) 
     if reply.choices and reply.first(QuizQuestion) is None:  # a quiz card puts its buttons under the question
         card = reply.first(PollCard)
         blocks.append(_choices(reply.choices, owner, poll=card.id if card else None))
-    return SlackMessage(text=_fallback(reply.text), blocks=blocks[:MAX_BLOCKS])
+    ping = reply.first(ContactPing)  # the notification must carry the group's mention too
+    text = truncate(ping_text(ping), FALLBACK_LIMIT) if ping is not None else _fallback(reply.text)
+    return SlackMessage(text=text, blocks=blocks[:MAX_BLOCKS])
 
 
 def card_owner_of(block_id: str) -> str | None:
@@ -109,9 +115,35 @@ def _part(part: Part, reply: Reply, owner: str | None) -> list[Block]:
         return _result(part)
     if isinstance(part, PollCard):
         return _poll(part, private=reply.private)
-    if isinstance(part, (Notice, QuizEnded, TeamDecision)):
-        return sections(plain_text.part_text(part))
-    return []  # a triage table is a message of its own (see render)
+    if isinstance(part, Contact):
+        return [context(plain_text.part_text(part))]  # never a mention: only the "Ask" button pings the group
+    if isinstance(part, ContactPing):
+        return sections(ping_text(part), escaped=True)
+    # Notices, a finished quiz, a team decision, and any part without a layout of its own: the core's plain wording.
+    # (A triage table is a message of its own, see render.) Nothing the core says is ever dropped.
+    return sections(plain_text.part_text(part))
+
+
+# -- asking the contact ------------------------------------------------------------------
+
+def group_mention(contact: Contact) -> str | None:
+    """`<!subteam^S0123ABC>` for a contact whose group is a Slack user-group id; None for anything else."""
+    group = contact.group or ""
+    return f"<!subteam^{group}>" if USER_GROUP_ID.fullmatch(group) else None
+
+
+def ping_text(ping: ContactPing) -> str:
+    """The core's wording of a ping as mrkdwn: the group's mention in place of its name, then everything else
+    (the question above all) escaped, so the one mention in it is the configured group's. Without a user-group id,
+    the name is plain escaped text and nobody is mentioned."""
+    wording = plain_text.part_text(ping)
+    mention = group_mention(ping.contact)
+    if mention is None:
+        return escape(wording)
+    name = ping.contact.name
+    if name and wording.startswith(name):
+        return mention + escape(wording[len(name):])
+    return f"{mention} {escape(wording)}"
 
 
 def _choices(choices: Sequence[Choice], owner: str | None, *, poll: str | None = None) -> Block:

@@ -43,7 +43,7 @@ from ..bot.commands import Subcommand
 from ..bot.conversation import HELP_TEXT, Conversation
 from ..bot.intents import Intent, Triage
 from ..bot.messages import Message, Reply
-from ..bot.parts import PollCard, Verdict
+from ..bot.parts import ContactPing, PollCard, Verdict
 from .slack_block_kit import SlackMessage
 from .slack_blocks import (
     ACTION_PREFIX,
@@ -304,10 +304,13 @@ class SlackFrontEnd:
         """The answer to a click the core has applied (or is applying). A card in reply replaces the clicked card
         (a poll card through chat.update, kept in step with the poll); a private reply or a plain note goes to the
         clicker alone, so someone else's quiz card is refused by the core without being touched; "Share in channel"
-        posts the answer for everyone."""
+        posts the answer for everyone, and "Ask @delivery-leads" the ping for the group, the card left as it is."""
         reply = await applying
         if reply is None or reply.silent:
             return  # a replay, or a flood past the rate limit: say nothing
+        if not reply.private and reply.first(ContactPing) is not None:
+            await self.shortcuts.ask_contact(client, body, respond, reply)
+            return
         if share and not reply.private and is_card(reply):
             await self.shortcuts.share(client, body, respond, reply)
             return

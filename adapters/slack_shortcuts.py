@@ -12,6 +12,10 @@
   everyone with chat.postMessage, in the thread the private answer was in, and
   turns the private answer into a short note; where Rolecall may not post, the
   click's response_url posts it in the channel instead.
+- "Ask @delivery-leads" (the `contact:ask` choice) posts the core's ping the
+  same way, where the clicked message is (its thread, else the channel),
+  mentioning exactly the configured user group (`slack_blocks.ping_text`); the
+  clicked card stays as it is.
 """
 
 from __future__ import annotations
@@ -78,16 +82,27 @@ class Shortcuts:
 
     async def share(self, client: AsyncWebClient, body: dict[str, Any], respond: Respond, reply: Reply) -> None:
         """"Share in channel": the core's reply posted for everyone where the private answer was."""
+        posted = await self.post_where_clicked(client, body, respond, render(reply))  # no owner: anyone may rate it
+        if posted and body.get("response_url"):
+            await self.delivery.respond(respond, render(Reply.note(SHARED)), replace_original=True)
+
+    async def ask_contact(self, client: AsyncWebClient, body: dict[str, Any], respond: Respond,
+                          reply: Reply) -> None:
+        """"Ask @delivery-leads": the ping posted where the clicked card is; the card itself is left alone."""
+        await self.post_where_clicked(client, body, respond, render(reply))
+
+    async def post_where_clicked(self, client: AsyncWebClient, body: dict[str, Any], respond: Respond,
+                                 public: SlackMessage) -> bool:
+        """`public` posted for everyone in the clicked message's thread (else its channel); where Rolecall may not
+        post, through the click's response_url as a new message in the channel. True when chat.postMessage took it."""
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-        public = render(reply)  # no owner: anyone may click its 👍/👎
         posted = await self.delivery.post(client, channel=channel, thread_ts=thread_of_click(body),
                                           message=public) if channel else None
         if posted is None:
             await self.delivery.respond(respond, public, response_type="in_channel", replace_original=False)
-            return
-        if body.get("response_url"):
-            await self.delivery.respond(respond, render(Reply.note(SHARED)), replace_original=True)
+            return False
+        return True
 
 
 def thread_of_click(body: dict[str, Any]) -> str | None:

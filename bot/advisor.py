@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
 from .parts import Reading, Verdict
 from .plain_text import verdict_text
-from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES
+from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES, STOPWORDS
 
 ANSWER_THRESHOLD = 0.50
 """Below this score the honest answer is "not something I know"."""
@@ -29,8 +30,14 @@ FRAMED_THRESHOLD = 0.25
 FACT_QUESTION_THRESHOLD = 0.80
 """"What time is the product all-hands?" asks for a fact, not an owner: answer it only on a near-certain match."""
 _SEVERAL = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b|\bas well as\b)\s*", re.IGNORECASE)
-MAX_SEVERAL_CHARS = 300
+MAX_SEVERAL_CHARS = 160
+_JOINED = re.compile(r"&|\b(?:and|plus|as well as)\b", re.IGNORECASE)
+"""A list of topics is joined by "and" somewhere; commas alone more often set the scene ("after the freeze, who ...")."""
+SEVERAL_CONFIDENCE = 0.8
+"""Each topic of a list must be a clear answer of its own; otherwise the question is one topic after all."""
 MAX_TOPICS = 6
+MAX_ITEM_WORDS = 3
+"""Content words in one item of a list of topics."""
 """A question naming more topics than this is a list to triage, not a question."""
 REVIEW_DAYS = 90
 """A team's own entry is due for review this long after it was last reviewed (as knowledge bots like Guru do)."""
@@ -74,7 +81,7 @@ class Answer:
     def topic(self) -> str | None:
         return self.part.topic
 
-    @property
+    @cached_property
     def text(self) -> str:
         return defang(verdict_text(self.part))
 
@@ -145,13 +152,15 @@ class Advisor:
         with different topics, and never when the knowledge base has the whole "X and Y" as one phrase.
         """
         whole = self.ask(question)
-        parts = [p for p in _SEVERAL.split(question[:MAX_SEVERAL_CHARS]) if words(p)]
-        if not 2 <= len(parts) <= MAX_TOPICS or self._one_phrase(whole, question):
+        if len(question) > MAX_SEVERAL_CHARS or not _JOINED.search(question):
+            return [whole]  # a long message is one question (and splitting it would cost an ask per clause)
+        parts = [p for p in _SEVERAL.split(question) if any(t not in STOPWORDS for t in words(p))]
+        if not 2 <= len(parts) <= MAX_TOPICS or self._one_phrase(whole, question) or not _listed(parts):
             return [whole]
         answers: list[Answer] = []
         for part in parts:
             answer = self.ask(f"who owns {part}?")
-            if answer.topic and all(a.topic != answer.topic for a in answers):
+            if answer.topic and answer.confidence >= SEVERAL_CONFIDENCE and all(a.topic != answer.topic for a in answers):
                 answers.append(answer)
         return answers if len(answers) >= 2 else [whole]
 
@@ -177,6 +186,13 @@ class Advisor:
     def _closest(self, found: list[Candidate]) -> tuple[str, ...]:
         """The nearest topics, only when they really are near; otherwise nothing (the reply offers examples)."""
         return tuple(topic_label(c.entry) for c in found[:3] if c.score >= CLOSE_ENOUGH)
+
+
+def _listed(parts: list[str]) -> bool:
+    """Whether the parts read as a list of topics ("the roadmap, the budget and the RAID log — who owns what?"):
+    every item but the last is a short noun phrase, not a clause that sets the scene ("the launch slipped two
+    weeks, so who ...")."""
+    return all(sum(t not in STOPWORDS for t in words(p)) <= MAX_ITEM_WORDS for p in parts[:-1])
 
 
 def _mostly_non_latin(text: str) -> bool:

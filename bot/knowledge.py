@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -87,6 +88,7 @@ class KnowledgeBase:
         return sum(len(e.phrases) for e in self.entries)
 
 
+@lru_cache(maxsize=1)
 def shipped_dir() -> Path:
     """Where the installed package keeps its YAML files."""
     return Path(str(resources.files("rolecall.knowledge")))
@@ -252,7 +254,8 @@ def _date(name: str, node: yaml.Node) -> date:
 
 
 def is_shipped(entry: Entry) -> bool:
-    return Path(entry.file).parent == shipped_dir()
+    """Whether an entry came with Rolecall (rather than from a team folder); asked on every answer, so cheap."""
+    return os.path.dirname(entry.file) == str(shipped_dir())
 
 
 def due_for_review(kb: KnowledgeBase, *, older_than_days: int, today: date | None = None) -> list[Entry]:

@@ -55,6 +55,8 @@ CONTEXT_PREPOSITIONS = frozenset("for in after at during before from on across w
                                  "ahead around amid".split())
 """After the task has been named, these start its context: "who updates the roadmap *after the board meeting*"."""
 QUESTION_WORDS = frozenset("who whose whos which".split())
+MAX_PHRASE_WORDS = 8
+"""The longest run of a question's words looked up as a phrase."""
 _CLAUSE_BREAKS = frozenset("and or but if so then".split())
 """Context ends where the sentence moves on: "... for the rollout, and who ..." or "... for if I want ..."."""
 
@@ -153,6 +155,7 @@ class Matcher:
             t: [pid for pid in self._postings[t] if self._phrases[pid].content_set <= self._common] for t in self._common
         }
         self._index = {entry.id: i for i, entry in enumerate(kb.entries)}
+        self._phrase_texts = frozenset(p.seq.strip() for p in self._phrases if p.content)
         self._surface_words = list(surface)
         self._surface = surface
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
@@ -237,15 +240,11 @@ class Matcher:
         return context
 
     def _names_topic(self, tokens: list[str]) -> bool:
-        """Whether these words hold one of the knowledge base's phrases whole, as written."""
-        seq = f" {' '.join(tokens)} "
-        have = set(tokens)
-        for token in have:
-            for pid in self._postings.get(token, ())[:COMMON_POSTINGS]:
-                phrase = self._phrases[pid]
-                if phrase.content_set <= have and phrase.seq in seq:
-                    return True
-        return False
+        """Whether these words hold one of the knowledge base's phrases whole, as written: each short run of
+        them is looked up in the set of all phrases, so the cost is a few dozen lookups whatever the KB's size."""
+        last = len(tokens)
+        return any(" ".join(tokens[i:j]) in self._phrase_texts
+                   for i in range(last) for j in range(i + 1, min(last, i + MAX_PHRASE_WORDS) + 1))
 
     def _joined(self, raw: list[str], i: int) -> str | None:
         """'kick off' and 'road map' are the same words as 'kickoff' and 'roadmap'."""
