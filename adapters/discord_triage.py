@@ -18,7 +18,7 @@ from ..bot.intents import Intent, Triage
 from ..bot.messages import Message, Reply
 from ..bot.normalize import defang
 from ..bot.parts import TriageTable
-from ..bot.triage import open_text
+from ..bot.text_encoding import open_text
 from .discord_answer import SLOW_DOWN, Answer
 from .discord_io import message_from
 from .discord_render import triage_message

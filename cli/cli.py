@@ -19,6 +19,7 @@ from .bot.advisor import Advisor, Answer
 from .bot.decisions import decision_part
 from .bot.knowledge import KnowledgeError
 from .bot.plain_text import decision_text
+from .kb_commands import cmd_kb_check, cmd_kb_feedback, cmd_kb_gaps, cmd_kb_stale
 
 MAX_BATCH_LINE_BYTES = 1_000_000
 """A batch line longer than this is read in full but only its start is considered."""
@@ -155,7 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate the knowledge base and print a summary",
                               description="Validate every knowledge file; errors name file, line and reason.")
     _add_knowledge(check)
-    check.set_defaults(run=_cmd_kb_check)
+    check.set_defaults(run=cmd_kb_check)
 
     gaps = kb_sub.add_parser("gaps", help="questions the bot could not answer well, grouped, most asked first",
                              description="List questions that came back unknown or low-confidence in chat, grouped by "
@@ -163,19 +164,19 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
     gaps.add_argument("--json", action="store_true", help="one JSON object per group")
     _add_knowledge(gaps)
-    gaps.set_defaults(run=_cmd_kb_gaps)
+    gaps.set_defaults(run=cmd_kb_gaps)
     stale = kb_sub.add_parser("stale", help="entries due for review (team entries never reviewed, or long ago)",
                               description="List entries whose `reviewed:` date is older than --older-than, and team "
                                           "entries that were never reviewed, oldest first.")
     stale.add_argument("--older-than", default="90d", metavar="AGE", help="e.g. 90d (default), 12w or 6m")
     stale.add_argument("--json", action="store_true", help="one JSON object per entry")
     _add_knowledge(stale)
-    stale.set_defaults(run=_cmd_kb_stale)
+    stale.set_defaults(run=cmd_kb_stale)
     feedback = kb_sub.add_parser("feedback", help="topics by share of 👎 votes",
                                  description="List answered topics with their 👍/👎 votes, the most disputed first.")
     feedback.add_argument("--store", metavar="URL", help="the store the bot runs with (default as for chat)")
     feedback.add_argument("--json", action="store_true", help="one JSON object per topic")
-    feedback.set_defaults(run=_cmd_kb_feedback)
+    feedback.set_defaults(run=cmd_kb_feedback)
 
     evaluate = sub.add_parser("eval", help="score answer quality on a labelled question file",
                               description="Score the bot on a YAML list of {id, q, verdict}: accuracy, confusion matrix, misses.")
@@ -330,91 +331,6 @@ def _cmd_discord_sync(args: argparse.Namespace) -> int:
     from .adapters.discord_bot import sync_commands
 
     return sync_commands(args)
-
-
-def _cmd_kb_check(args: argparse.Namespace) -> int:
-    from .bot import knowledge
-
-    kb = knowledge.load([Path(d) for d in args.knowledge])
-    summary = kb.summary()
-    files = len({e.file for e in kb.entries})
-    print(f"OK: {len(kb)} entries, {kb.phrase_count()} phrases in {files} files")
-    print("by owner: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["owner"].items())))
-    print("by kind:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kind"].items())))
-    for team, shipped in kb.overrides:
-        print(f"override: {team.file}:{team.line} '{team.id}' replaces '{shipped.id}' ({shipped.owner} -> {team.owner})")
-    return 0
-
-
-def _cmd_kb_stale(args: argparse.Namespace) -> int:
-    from .bot import knowledge
-
-    days = _days(args.older_than)
-    due = knowledge.due_for_review(knowledge.load([Path(d) for d in args.knowledge]), older_than_days=days)
-    for entry in due:
-        when = entry.reviewed.isoformat() if entry.reviewed else "never"
-        if args.json:
-            print(json.dumps({"id": entry.id, "reviewed": None if entry.reviewed is None else when,
-                              "reviewer": entry.reviewer, "file": entry.file, "line": entry.line}))
-        else:
-            print(f"{when:<10}  {entry.id}  {entry.file}:{entry.line}" + (f"  ({entry.reviewer})" if entry.reviewer else ""))
-    if not due and not args.json:
-        print(f"Nothing is due: every reviewed entry was checked within {days} days.")
-    return 0
-
-
-def _days(age: str) -> int:
-    """"90d", "12w", "6m" or a plain number of days."""
-    text = age.strip().lower()
-    unit = {"d": 1, "w": 7, "m": 30, "y": 365}.get(text[-1:], 0)
-    number = text[:-1] if unit else text
-    if not number.isdigit():
-        raise ValueError(f"--older-than takes an age like 90d, 12w or 6m, not {age!r}")
-    return int(number) * (unit or 1)
-
-
-def _feedback(args: argparse.Namespace):
-    from .bot.feedback import Feedback
-    from .bot.store_url import open_store
-
-    return Feedback(open_store(args.store))
-
-
-def _cmd_kb_gaps(args: argparse.Namespace) -> int:
-    groups = _feedback(args).gaps()
-    if args.json:
-        for g in groups:
-            print(json.dumps({"question": g.question, "count": g.count, "similar": g.similar, "nearest": g.nearest}, ensure_ascii=False))
-        return 0
-    if not groups:
-        print("No gaps recorded yet: every question asked in chat was answered confidently.")
-    else:
-        print(f"{'asked':>5}  question (similar)  ->  nearest known topic")
-    for g in groups:
-        similar = f" (+{g.similar} similar)" if g.similar else ""
-        print(f"{g.count:>5}  {g.question}{similar}  ->  {g.nearest or '-'}")
-    from .bot import knowledge
-
-    due = knowledge.due_for_review(knowledge.load([Path(d) for d in args.knowledge]), older_than_days=90)
-    if due:
-        print(f"\nDue for review ({len(due)}; see rolecall kb stale): " + ", ".join(e.id for e in due[:10])
-              + (" ..." if len(due) > 10 else ""))
-    return 0
-
-
-def _cmd_kb_feedback(args: argparse.Namespace) -> int:
-    topics = _feedback(args).topics()
-    if args.json:
-        for t in topics:
-            print(json.dumps({"topic": t.topic, "up": t.up, "down": t.down, "down_share": round(t.down_share, 3)}))
-        return 0
-    if not topics:
-        print("No 👍/👎 votes recorded yet.")
-        return 0
-    print(f"{'👎 share':>8}  {'👍':>4} {'👎':>4}  topic")
-    for t in topics:
-        print(f"{t.down_share:>8.0%}  {t.up:>4} {t.down:>4}  {t.topic}")
-    return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

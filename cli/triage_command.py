@@ -22,7 +22,8 @@ from .bot import plain_text, raci
 from .bot.advisor import Advisor, Answer
 from .bot.decisions import Decision, Decisions
 from .bot.normalize import defang
-from .bot.triage import Backlog, Lines, Skip, Task, TriageError, answered, open_text, read_backlog, shown
+from .bot.text_encoding import open_text
+from .bot.triage import Backlog, Lines, Skip, Task, TriageError, answered, read_backlog, shown
 
 ADDED_COLUMNS = ("verdict", "confidence", "topic")
 """What `--csv` appends to every input row."""
