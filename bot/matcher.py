@@ -339,9 +339,12 @@ class Matcher:
                 # said as written across the task and its context ("return on investment"): one topic, in full
                 content = sum(w for t, w in zip(phrase.content, phrase.weights) if t in query.known)
             cover = (content + sum(_stop_weight(t) for t in phrase.stops if t in query.stops)) / phrase.total
+            so_far = best.get(phrase.entry, 0.0)
+            if cover <= so_far:
+                continue  # scattering only lowers a cover: no need to look at word positions
             if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
                 cover *= SCATTERED_FACTOR
-            if cover > best.get(phrase.entry, 0.0):
+            if cover > so_far:
                 best[phrase.entry] = cover
         for pid in self._stop_only_phrases(query):
             best[self._phrases[pid].entry] = 1.0
