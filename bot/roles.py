@@ -36,6 +36,7 @@ _KIND_TITLES = {
 _MOVING = frozenset("move moving moved switch switching switched transition transitioning transitioned pivot pivoting "
                     "shift shifting change changing jump jumping into".split())
 """A question naming both roles with one of these asks how to go from one to the other."""
+_NEEDING = frozenset("need needs needed require requires hire hiring have afford combine merge away".split())
 _ROLE_ENTRY = {"product": "role-product-manager", "project": "role-project-manager", "both": "role-difference"}
 
 
@@ -53,11 +54,13 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
         return None
     kinds = [KIND_WORDS[t] for t in tokens if t in KIND_WORDS]
     rest = [t for t in tokens if t not in STOPWORDS and t not in KIND_WORDS and t not in _FILLER and t not in _DIFFERENCE
-            and not (product and project and t in _MOVING)]
+            and not (product and project and (t in _MOVING or t in _NEEDING))]
     if rest:
         return None
     if product and project and any(t in _MOVING for t in tokens):
-        return _career_move(kb)
+        return _entry_answer(kb, "career-switching")
+    if product and project and _asks_for_both(tokens):
+        return _entry_answer(kb, "concept-need-both-roles")
     if product and project:
         if any(t in _DIFFERENCE for t in tokens) or not kinds:
             return _describe(kb, "both")
@@ -71,10 +74,15 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
     return _list_kind(kb, role, kind)
 
 
-def _career_move(kb: KnowledgeBase) -> Listing | None:
-    """"How do I move from project management to product management?": the knowledge base's answer on switching."""
-    entry = kb.by_id.get("career-switching")
+def _entry_answer(kb: KnowledgeBase, entry_id: str) -> Listing | None:
+    """A question about the two roles that one entry answers whole: moving between them, needing both."""
+    entry = kb.by_id.get(entry_id)
     return Listing(entry.owner, entry.answer) if entry else None
+
+
+def _asks_for_both(tokens: list[str]) -> bool:
+    """"Do we need both a product and a project manager?", "can one person do both?", "get away with one"."""
+    return any(t in _NEEDING for t in tokens) and ("both" in tokens or "one" in tokens)
 
 
 def _describe(kb: KnowledgeBase, role: str) -> Listing | None:

@@ -214,3 +214,10 @@ def test_conversation_reply_to_a_mass_mention_cannot_ping(advisor, assert_cannot
 def test_moving_between_the_roles_gets_the_career_switching_answer(advisor, question):
     answer = advisor.ask(question)
     assert answer.verdict == "both" and "move" in answer.text.lower()
+
+
+@pytest.mark.parametrize("question", ["do we really need both a product and a project manager?",
+                                      "do we need both a product and a project manager or can we get away with one?"])
+def test_needing_both_roles_gets_the_answer_on_having_both(advisor, question):
+    answer = advisor.ask(question)
+    assert answer.verdict == "both" and "depending on size" in answer.text
