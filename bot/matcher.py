@@ -450,12 +450,18 @@ def _typo_apart(a: str, b: str) -> bool:
 
 def _together(phrase: _Phrase, query: Analysis) -> bool:
     """All the phrase's words within a short stretch of the question, in any order ("interview customers")."""
-    seen = [query.positions.get(t) for t in phrase.content]
-    found = [p for p in seen if p is not None]
-    if len(found) < len(seen):
-        return False
-    found += [p for p in (query.positions.get(t) for t in phrase.stops) if p is not None]
-    return max(found, default=0) - min(found, default=0) <= len(found)
+    positions = query.positions
+    low, high, count = 1 << 30, -1, 0
+    for token in phrase.content:  # a plain loop: this runs for most candidate phrases of every question
+        at = positions.get(token)
+        if at is None:
+            return False
+        low, high, count = min(low, at), max(high, at), count + 1
+    for token in phrase.stops:
+        at = positions.get(token)
+        if at is not None:
+            low, high, count = min(low, at), max(high, at), count + 1
+    return count == 0 or high - low <= count
 
 
 def _plausible_typo(typed: str, known: str) -> bool:
