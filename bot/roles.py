@@ -98,21 +98,45 @@ def _describe(kb: KnowledgeBase, role: str) -> Listing | None:
 
 
 def _list_kind(kb: KnowledgeBase, role: str, kind: str) -> Listing | None:
-    own = _names(kb, role, kind, limit=12)
-    if not own:
+    """The role's entries of one kind: the first few with the reason each belongs to the role, then the rest by
+    name, then the shared ones."""
+    entries = _of(kb, role, kind)
+    if not entries:
         return None
     title = "Product manager" if role == "product" else "Project manager"
-    text = f"{title} {_KIND_TITLES[kind]}: {own}."
+    lines = [f"{title} {_KIND_TITLES[kind]}, the main ones first:"]
+    lines += [f"  • {_label(e)}: {_first_sentence(e.answer)}" for e in entries[:EXPLAINED]]
+    rest = entries[EXPLAINED:EXPLAINED + 9]
+    if rest:
+        lines.append("Also: " + ", ".join(_label(e) for e in rest) + ".")
     shared = _names(kb, "both", kind, limit=6)
     if shared:
-        text += f"\nShared with the other role: {shared}."
-    text += "\nAsk \"who owns <one of these>?\" for the reasoning behind any of them."
-    return Listing(role, text)
+        lines.append(f"Shared with the other role: {shared}.")
+    lines.append("Ask \"who owns <one of these>?\" for the reasoning behind any of them.")
+    return Listing(role, "\n".join(lines))
+
+
+EXPLAINED = 3
+"""Entries of a listing shown with their reason; the rest are named."""
+
+
+def _of(kb: KnowledgeBase, owner: str, kind: str) -> list[Entry]:
+    return [e for e in kb.entries if e.owner == owner and e.kind == kind and not e.id.startswith("role-")]
+
+
+def _label(entry: Entry) -> str:
+    """A topic's name for a listing, as people type it, with abbreviations in their case."""
+    return glossary.proper_case(entry.phrases[0])
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    end = text.find(". ")
+    sentence = text if end < 0 else text[: end + 1]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
 def _names(kb: KnowledgeBase, owner: str, kind: str, *, limit: int) -> str:
-    entries = [e for e in kb.entries if e.owner == owner and e.kind == kind and not e.id.startswith("role-")]
-    return ", ".join(glossary.proper_case(e.phrases[0]) for e in entries[:limit])
+    return ", ".join(glossary.proper_case(e.phrases[0]) for e in _of(kb, owner, kind)[:limit])
 
 
 def examples(kb: KnowledgeBase, count: int = 3) -> list[Entry]:
