@@ -99,6 +99,8 @@ class Conversation:
         self.store = store
         self.limiter = RateLimiter(store, limit=rate_limit) if rate_limit else None
         self.talk = Talk(self)
+        self._handler_of = self._handlers()
+        """Intent type -> handler, built once (the handlers reach the advisor through self, so reloads apply)."""
         self.answering = Answering(advisor, store, self.feedback, contacts=contacts)
         self.admins = admins
 
@@ -211,7 +213,7 @@ class Conversation:
             return self._with_quiz_state(message, intent)
         if isinstance(intent, (PickReading, Agreement)) and self._quiz_running(message):
             return self._with_quiz_state(message, Ask(intent.text))  # "the second one", "yes": a quiz answer here
-        return self._handlers()[type(intent)](message, intent)
+        return self._handler_of[type(intent)](message, intent)
 
     def _quiz_running(self, message: Message) -> bool:
         try:

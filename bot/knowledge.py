@@ -161,11 +161,12 @@ def _apply_overrides(entries: list[Entry], errors: list[KnowledgeError]) -> tupl
             replacing[id(target)] = entry
     if not replacing:
         return entries, []
+    moved = {id(team) for team in replacing.values()}
     result, pairs = [], []
     for entry in entries:
         team = replacing.get(id(entry))
         if team is None:
-            if entry.overrides is None or entry not in replacing.values():
+            if id(entry) not in moved:  # a replacing entry stands where the entry it replaces stood
                 result.append(entry)
             continue
         merged = replace(team, phrases=team.phrases + tuple(p for p in entry.phrases if p not in team.phrases))

@@ -43,6 +43,7 @@ class Memory(Protocol):
 class Talk:
     def __init__(self, memory: Memory):
         self.memory = memory
+        self._handler_of = self.handlers()
 
     def handlers(self) -> dict[type, Any]:
         return {FollowUp: self.follow_up, WhatAbout: self.what_about, PickReading: self.pick_reading,
@@ -50,7 +51,7 @@ class Talk:
                 ListSources: self.sources, Define: self.define, Usage: self.usage}
 
     def handle(self, message: Message, intent: Intent) -> Reply:
-        return self.handlers()[type(intent)](message, intent)
+        return self._handler_of[type(intent)](message, intent)
 
     def follow_up(self, message: Message, intent: FollowUp) -> Reply:
         last = self.memory.last_answer(message)

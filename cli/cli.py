@@ -16,7 +16,7 @@ from pathlib import Path
 from . import team_commands
 from .bot import env
 from .bot.advisor import Advisor, Answer
-from .bot.decisions import decision_part
+from .bot.decisions import Decisions, decision_part
 from .bot.knowledge import KnowledgeError
 from .bot.plain_text import decision_text
 from .kb_commands import cmd_kb_check, cmd_kb_feedback, cmd_kb_gaps, cmd_kb_stale
@@ -223,22 +223,23 @@ def _advisor(args: argparse.Namespace) -> Advisor:
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     advisor = _advisor(args)
+    decisions = team_commands.decisions(args.store) if args.store else None  # opened once, not per line
     if args.batch:
         for line in _read_lines(args.batch):
-            _print_answers(advisor.ask_many(line), line, store=args.store, as_json=args.json)
+            _print_answers(advisor.ask_many(line), line, decisions=decisions, as_json=args.json)
         return 0
     question = " ".join(args.question)
     if not question.strip():
         print("rolecall ask: give a question, e.g. rolecall ask \"who owns the roadmap?\"", file=sys.stderr)
         return 2
-    _print_answers(advisor.ask_many(question), question, store=args.store, as_json=args.json)
+    _print_answers(advisor.ask_many(question), question, decisions=decisions, as_json=args.json)
     return 0
 
 
-def _print_answers(answers: list[Answer], question: str, *, store: str | None, as_json: bool) -> None:
+def _print_answers(answers: list[Answer], question: str, *, decisions: Decisions | None, as_json: bool) -> None:
     """One answer as ask --json's object; several topics add `verdicts`; a team decision comes first, and when
     there is one `verdict` is the team's."""
-    decided = team_commands.lookup(store, answers[0].topic, question) if store else None
+    decided = team_commands.lookup(decisions, answers[0].topic, question) if decisions else None
     texts = [a.text for a in answers]
     if decided is not None:
         texts.insert(0, decision_text(decision_part(decided, answers[0].verdict)))

@@ -50,8 +50,13 @@ def resolve_topic(advisor: Advisor, text: str) -> str:
     return topic_key(advisor.ask(text).topic, text)
 
 
-def lookup(store_url: str | None, topic: str | None, question: str) -> Decision | None:
-    return Decisions(open_store(store_url)).lookup(PLATFORM, WORKSPACE, topic, question)
+def decisions(store_url: str | None) -> Decisions:
+    return Decisions(open_store(store_url))
+
+
+def lookup(decisions: Decisions, topic: str | None, question: str) -> Decision | None:
+    """The terminal workspace's decision on a topic (or question), if any."""
+    return decisions.lookup(PLATFORM, WORKSPACE, topic, question)
 
 
 def _advisor(args: argparse.Namespace) -> Advisor:
@@ -63,7 +68,7 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     topic = resolve_topic(advisor, args.topic)
     decision = Decision(topic=topic, verdict=args.owner, question=args.topic, decided_at=now(), by="rolecall kb decide",
                         reason=args.reason)
-    Decisions(open_store(args.store)).decide(PLATFORM, WORKSPACE, decision)
+    decisions(args.store).decide(PLATFORM, WORKSPACE, decision)
     print(f"Decided: {_label(advisor, topic)} is {args.owner} work in this workspace.")
     return 0
 
@@ -71,7 +76,7 @@ def _cmd_decide(args: argparse.Namespace) -> int:
 def _cmd_undecide(args: argparse.Namespace) -> int:
     advisor = _advisor(args)
     topic = resolve_topic(advisor, args.topic)
-    if Decisions(open_store(args.store)).undecide(PLATFORM, WORKSPACE, topic):
+    if decisions(args.store).undecide(PLATFORM, WORKSPACE, topic):
         print(f"Revoked the team's decision on {_label(advisor, topic)}; answers follow common practice again.")
         return 0
     print(f"rolecall kb undecide: no decision recorded for {_label(advisor, topic)}")
@@ -80,20 +85,20 @@ def _cmd_undecide(args: argparse.Namespace) -> int:
 
 def _cmd_decisions(args: argparse.Namespace) -> int:
     advisor = _advisor(args)
-    decisions = Decisions(open_store(args.store)).all(PLATFORM, WORKSPACE)
+    found = decisions(args.store).all(PLATFORM, WORKSPACE)
     if args.export:
-        Path(args.export).write_text(export_yaml(advisor, decisions), encoding="utf-8")
-        print(f"Wrote {len(decisions)} decision{'s' * (len(decisions) != 1)} to {args.export}; add its folder with "
+        Path(args.export).write_text(export_yaml(advisor, found), encoding="utf-8")
+        print(f"Wrote {len(found)} decision{'s' * (len(found) != 1)} to {args.export}; add its folder with "
               "--knowledge (or ROLECALL_KNOWLEDGE) to make them part of the knowledge base.")
         return 0
     if args.json:
-        for d in decisions:
+        for d in found:
             print(json.dumps(d.as_json(), ensure_ascii=False))
         return 0
-    if not decisions:
+    if not found:
         print("No team decisions yet: reveal a debate and adopt it, or use rolecall kb decide.")
         return 0
-    for d in decisions:
+    for d in found:
         print(f"{iso_date(d.decided_at)[:10]}  {d.verdict:<8} {_label(advisor, d.topic)}  (by {d.by})")
     return 0
 
