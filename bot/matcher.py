@@ -18,6 +18,7 @@ The index is built once; answering touches only entries that share a word.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import insort
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +39,13 @@ ELSEWHERE_FACTOR = 0.3
 """A known word the entry does not use counts for this share of its weight against the entry."""
 QUESTION_COVER_FLOOR = 0.4
 """Part of the score owed to the phrase alone, however much else the question says."""
+RANK_REACH = QUESTION_COVER_FLOOR ** (2 / 3)
+"""A score lies between QUESTION_COVER_FLOOR * cover ** 1.5 and cover ** 1.5, so an entry whose cover is below this
+share of the top entries' covers can never outscore them: its phrases need not be looked at closely."""
+HOPEFUL_COVER = 0.75
+"""Phrases that could cover this much are scored first, to learn how good the top entries are."""
+MIN_COVER = 0.2
+"""Below this cover a phrase scores under 0.09, far below any threshold, close call or suggestion: not looked at."""
 LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
 COMMON_POSTINGS = 1000
@@ -63,17 +71,16 @@ _CLAUSE_BREAKS = frozenset("and or but if so then".split())
 
 class _Phrase(NamedTuple):
     """One indexed phrase. A named tuple, not a dataclass: the index holds one per phrase, and tuples pickle and
-    load from the index cache several times faster (a 20,000-entry team folder: 0.09 s against 0.41 s)."""
+    load from the index cache several times faster (a 20,000-entry team folder: 0.09 s against 0.41 s).
+
+    It holds only what cannot be looked up elsewhere: word weights come from `idf`, and the phrase's total weight
+    lives in the matcher's flat arrays. At 50,000 entries (325,000 phrases) every field here costs megabytes."""
 
     entry: int
     content: tuple[str, ...]
     stops: tuple[str, ...]
-    weights: tuple[float, ...]
-    total: float
-    stop_total: float
     seq: str
     """All the phrase's stems in order, padded with spaces, to test whether the question has it verbatim."""
-    content_set: frozenset[str]
 
 
 @dataclass
@@ -113,7 +120,7 @@ class Matcher:
         self._alias = _misspelling_aliases(tokenised)
         entry_df: dict[str, int] = {}
         parsed: list[tuple[int, list[str], list[str], list[str]]] = []
-        self._entry_vocab: list[frozenset[str]] = []
+        self._entry_vocab: list[tuple[str, ...]] = []
         surface: dict[str, str] = {}
         for index, phrases in enumerate(tokenised):
             vocab: set[str] = set()
@@ -127,7 +134,7 @@ class Matcher:
                     if token not in STOP_STEMS and len(word) >= 4:
                         surface.setdefault(word, token)
                         surface.setdefault(token, token)
-            self._entry_vocab.append(frozenset(vocab))
+            self._entry_vocab.append(tuple(sorted(vocab)))  # a tuple: a few words, and a fifth of a set's memory
             for token in vocab:
                 entry_df[token] = entry_df.get(token, 0) + 1
         count = max(len(kb.entries), 1)
@@ -135,30 +142,52 @@ class Matcher:
             t: math.log(1 + count / df) * (LIGHT_FACTOR if t in LIGHT_STEMS else 1.0) for t, df in entry_df.items()
         }
         self._phrases: list[_Phrase] = []
-        self._postings: dict[str, list[int]] = {}
-        self._stop_postings: dict[str, list[int]] = {}
+        self._inv_total = array("d")
+        """Per phrase: 1 / (its words' weight + its framing words' weight), so a cover is one multiplication."""
+        self._stop_share = array("d")
+        """Per phrase: the share of its weight its framing words carry (the most a question's framing adds)."""
+        postings: dict[str, list[int]] = {}
+        stop_postings: dict[str, list[int]] = {}
         for index, tokens, content, stops in parsed:
             content = list(dict.fromkeys(content))  # a word said twice in a phrase counts once
-            weights = tuple(self.idf[t] for t in content)
             stop_total = sum(_stop_weight(t) for t in stops)
-            phrase = _Phrase(index, tuple(content), tuple(stops), weights, sum(weights) + stop_total, stop_total,
-                             f" {' '.join(tokens)} ", frozenset(content))
+            total = sum(self.idf[t] for t in content) + stop_total
             pid = len(self._phrases)
-            self._phrases.append(phrase)
+            self._phrases.append(_Phrase(index, tuple(content), tuple(stops), f" {' '.join(tokens)} "))
+            self._inv_total.append(1 / total if total else 0.0)
+            self._stop_share.append(stop_total / total if total else 0.0)
             for token in set(content):
-                self._postings.setdefault(token, []).append(pid)
+                postings.setdefault(token, []).append(pid)
             if not content:
                 for token in set(stops):
-                    self._stop_postings.setdefault(token, []).append(pid)
+                    stop_postings.setdefault(token, []).append(pid)
+        # Flat arrays of phrase numbers: a list of Python ints costs nine times the memory once reloaded.
+        self._postings: dict[str, array[int]] = {t: array("I", pids) for t, pids in postings.items()}
+        self._stop_postings: dict[str, array[int]] = {t: array("I", pids) for t, pids in stop_postings.items()}
         self._common = {t for t, pids in self._postings.items() if len(pids) > COMMON_POSTINGS}
-        self._common_postings = {
-            t: [pid for pid in self._postings[t] if self._phrases[pid].content_set <= self._common] for t in self._common
-        }
+        self._common_postings = self._common_only_postings()
         self._index = {entry.id: i for i, entry in enumerate(kb.entries)}
-        self._phrase_texts = frozenset(p.seq.strip() for p in self._phrases if p.content)
+        self._phrase_texts = frozenset(p.seq for p in self._phrases if p.content)
+        """The phrases' own padded strings (shared with them, not copies): is a run of words a whole phrase?"""
         self._surface_words = list(surface)
         self._surface = surface
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
+
+    def _common_only_postings(self) -> dict[str, array[int]]:
+        """Phrases made only of common words, under each pair of their words ("roadmap budget" under "budget
+        roadmap"), or under the word itself for a one-word phrase: a question reaches them through two of their
+        words, never through one very common word alone (which would touch tens of thousands of phrases)."""
+        found: dict[str, list[int]] = {}
+        for token in self._common:
+            for pid in self._postings[token]:
+                content = sorted(self._phrases[pid].content)
+                if content[0] != token or not all(w in self._common for w in content):
+                    continue  # each phrase once, from its first word
+                keys = [content[0]] if len(content) == 1 else [
+                    f"{a} {b}" for i, a in enumerate(content) for b in content[i + 1:]]
+                for key in keys:
+                    found.setdefault(key, []).append(pid)
+        return {key: array("I", pids) for key, pids in found.items()}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -243,7 +272,7 @@ class Matcher:
         """Whether these words hold one of the knowledge base's phrases whole, as written: each short run of
         them is looked up in the set of all phrases, so the cost is a few dozen lookups whatever the KB's size."""
         last = len(tokens)
-        return any(" ".join(tokens[i:j]) in self._phrase_texts
+        return any(f" {' '.join(tokens[i:j])} " in self._phrase_texts
                    for i in range(last) for j in range(i + 1, min(last, i + MAX_PHRASE_WORDS) + 1))
 
     def _joined(self, raw: list[str], i: int) -> str | None:
@@ -286,7 +315,7 @@ class Matcher:
         top `limit` (a score never exceeds cover ** 1.5).
         """
         query = self.analyse(text, tokens=tokens)
-        covers = self._phrase_covers(query)
+        covers = self._phrase_covers(query, limit)
         penalties = [self._slot_penalty(slot) for slot in query.slots]
         penalty = sum(penalties) + UNSEEN_WEIGHT * query.everyday
         weighted = [(t, self.idf[t] * sim * query.factor.get(t, 1.0), p)
@@ -299,56 +328,124 @@ class Matcher:
             vocab = self._entry_vocab[index]
             question = self._question_cover([(w, p) for t, w, p in weighted if t in vocab], penalty)
             score = cover ** 1.5 * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
-            insort(scored, Candidate(self.kb.entries[index], score, cover, question), key=_rank)
-        return query, scored[:limit]
+            entry = self.kb.entries[index]
+            if len(scored) >= limit and (-score, -cover, entry.id) >= _rank(scored[-1]):
+                continue  # would rank below the top `limit`
+            insort(scored, Candidate(entry, score, cover, question), key=_rank)
+            del scored[limit:]
+        return query, scored
 
     def only_verbs(self, entry: Entry, query: Analysis) -> bool:
         """Whether the question shares nothing with this entry but doing-verbs ("write", "run")."""
-        shared = self._entry_vocab[self._index[entry.id]] & query.known.keys()
-        return bool(shared) and shared <= LIGHT_STEMS
+        shared = [t for t in self._entry_vocab[self._index[entry.id]] if t in query.known]
+        return bool(shared) and all(t in LIGHT_STEMS for t in shared)
 
-    def _phrase_covers(self, query: Analysis) -> dict[int, float]:
-        """Each entry's best phrase cover.
+    def _phrase_covers(self, query: Analysis, limit: int) -> dict[int, float]:
+        """The best phrase cover of each entry that could still rank in the top `limit`.
+
+        Every phrase sharing a word gets a cheap upper bound first (its matched weight, plus all its framing words);
+        exact covers, with their word-order checks, are worked out for the most hopeful phrases, and then only for
+        phrases whose bound can still reach the top `limit` (see RANK_REACH). In a large knowledge base most phrases
+        share one word with a question and never could.
+        """
+        full, discount = self._matched_weight(query)
+        best: dict[int, float] = {}
+        for pid in self._stop_only_phrases(query):
+            best[self._phrases[pid].entry] = 1.0
+        inv, share = self._inv_total, self._stop_share
+        if discount:
+            bounded = [(weight * inv[pid] + share[pid], pid, weight - discount.get(pid, 0.0)) for pid, weight in full.items()]
+        else:
+            bounded = [(weight * inv[pid] + share[pid], pid, weight) for pid, weight in full.items()]
+        self._exact_covers([b for b in bounded if b[0] >= HOPEFUL_COVER], query, best)
+        floor = MIN_COVER
+        if len(best) >= limit:
+            floor = max(floor, RANK_REACH * sorted(best.values(), reverse=True)[limit - 1])
+        self._exact_covers([b for b in bounded if floor <= b[0] < HOPEFUL_COVER], query, best)
+        return best
+
+    def _matched_weight(self, query: Analysis) -> tuple[dict[int, float], dict[int, float]]:
+        """Per phrase sharing a question word: the full weight of the question words it contains, and how much of
+        it is discounted as context (a phrase said whole across task and context gets it back, so bounds use the full).
 
         Words in very many phrases ("roadmap" in a huge knowledge base) are not
         walked through in full: they are added to phrases a rarer question word
-        already found, and walked only over phrases made of such common words.
+        already found, and otherwise reach only phrases made of such common words
+        that the question has two words of (see `_common_only_postings`).
         """
-        got: dict[int, float] = {}
+        full: dict[int, float] = {}
+        discount: dict[int, float] = {}
         common = []
         for token, sim in query.known.items():
+            weight = self.idf[token] * sim
+            off = weight * (1.0 - query.factor.get(token, 1.0))
             if token in self._common:
-                common.append((token, self.idf[token] * sim * query.factor.get(token, 1.0)))
+                common.append((token, weight, off))
                 continue
-            weight = self.idf[token] * sim * query.factor.get(token, 1.0)
-            for pid in self._postings.get(token, ()):
-                got[pid] = got.get(pid, 0.0) + weight
+            postings = self._postings.get(token, ())
+            for pid in postings:
+                full[pid] = full.get(pid, 0.0) + weight
+            if off:
+                for pid in postings:
+                    discount[pid] = discount.get(pid, 0.0) + off
+        if common and full:
+            self._add_common_to_found(common, full, discount)
         if common:
-            for pid in got:
-                phrase_words = self._phrases[pid].content_set
-                got[pid] += sum(w for t, w in common if t in phrase_words)
-            for token, weight in common:
-                for pid in self._common_postings.get(token, ()):
-                    got[pid] = got.get(pid, 0.0) + weight
-        best: dict[int, float] = {}
-        for pid, content in got.items():
-            phrase = self._phrases[pid]
-            if (content + phrase.stop_total) / phrase.total <= best.get(phrase.entry, 0.0):
-                continue  # even with every framing word present it can't beat this entry's best phrase
-            if query.factor and phrase.seq in query.seq and not phrase.content_set <= query.factor.keys():
-                # said as written across the task and its context ("return on investment"): one topic, in full
-                content = sum(w for t, w in zip(phrase.content, phrase.weights) if t in query.known)
-            cover = (content + sum(_stop_weight(t) for t in phrase.stops if t in query.stops)) / phrase.total
+            self._add_common_only(common, full, discount)
+        return full, discount
+
+    def _add_common_to_found(self, common: list[tuple[str, float, float]], full: dict[int, float],
+                             discount: dict[int, float]) -> None:
+        """Add the common words' weight to the phrases rarer words found: by looking at those phrases' words when
+        they are few, else by walking the common word's postings (whichever touches fewer phrases)."""
+        found = list(full)
+        for token, weight, off in common:
+            postings = self._postings[token]
+            if len(found) < len(postings):
+                hits = [pid for pid in found if token in self._phrases[pid].content]
+            else:
+                hits = [pid for pid in postings if pid in full]
+            for pid in hits:
+                full[pid] += weight
+                if off:
+                    discount[pid] = discount.get(pid, 0.0) + off
+
+    def _add_common_only(self, common: list[tuple[str, float, float]], full: dict[int, float],
+                         discount: dict[int, float]) -> None:
+        """Phrases made only of common words that the question has at least two words of (or all of)."""
+        tokens = sorted(t for t, _, _ in common)
+        keys = tokens + [f"{a} {b}" for i, a in enumerate(tokens) for b in tokens[i + 1:]]
+        reached = {pid for key in keys for pid in self._common_postings.get(key, ())}
+        for pid in reached:
+            content = self._phrases[pid].content
+            full[pid] = sum(w for t, w, _ in common if t in content)
+            off = sum(o for t, _, o in common if t in content)
+            if off:
+                discount[pid] = off
+
+    def _exact_covers(self, bounded: list[tuple[float, int, float]], query: Analysis, best: dict[int, float]) -> None:
+        """Raise each entry's best cover in `best` with these phrases' exact covers (`content`: the weight matched,
+        context discounted)."""
+        phrases, inv_total, share = self._phrases, self._inv_total, self._stop_share
+        stops = {t: _stop_weight(t) for t in query.stops}
+        for _, pid, content in bounded:
+            phrase = phrases[pid]
+            inv = inv_total[pid]
             so_far = best.get(phrase.entry, 0.0)
+            if content * inv + share[pid] <= so_far:
+                continue  # even with every framing word present it can't beat this entry's best phrase
+            if query.factor and phrase.seq in query.seq and not all(t in query.factor for t in phrase.content):
+                # said as written across the task and its context ("return on investment"): one topic, in full
+                content = sum(self.idf[t] for t in phrase.content if t in query.known)
+            if phrase.stops:
+                content += sum(stops.get(t, 0.0) for t in phrase.stops)
+            cover = content * inv
             if cover <= so_far:
                 continue  # scattering only lowers a cover: no need to look at word positions
             if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
                 cover *= SCATTERED_FACTOR
             if cover > so_far:
                 best[phrase.entry] = cover
-        for pid in self._stop_only_phrases(query):
-            best[self._phrases[pid].entry] = 1.0
-        return best
 
     def _slot_penalty(self, slot: dict[str, float]) -> float:
         """What a question word counts against an entry that does not explain it."""
