@@ -16,7 +16,8 @@ https://discord.com/developers/docs/interactions/receiving-and-responding#respon
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
@@ -32,6 +33,15 @@ ACK_AFTER = 1.5
 RESTARTING = "Rolecall is restarting, so I couldn't finish that. Please try again in a moment."
 SLOW_DOWN = "You're sending commands faster than I can answer well. Give me a minute and try again."
 """For a command past the rate limit: Discord shows an error for an interaction nobody answers, so it gets this."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message a click's answer posted for the channel: its id, and how to edit it with the interaction's token
+    (valid for 15 minutes), so a poll card posted this way can be kept in step with its votes."""
+
+    id: int
+    edit: Callable[..., Awaitable[Any]]
 
 
 class Answer:
@@ -110,26 +120,28 @@ class Answer:
             action = self.interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
         return await deliver(action, self.what)
 
-    async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> bool:
-        """Answer a click with a new message for the whole channel ("Share in channel" on a private card); the
-        card clicked stays as it is. After a click's silent acknowledgement, a public follow-up."""
+    async def post(self, embed: discord.Embed, view: discord.ui.View | None) -> Posted | None:
+        """Answer a click with a new message for the whole channel ("Share in channel" on a private card, a debate
+        started from a triage table); the card clicked stays as it is. After a click's silent acknowledgement, a
+        public follow-up. The new message, or None when Discord refused it."""
         return await self._post(embed=embed, allowed_mentions=NO_PINGS, **({"view": view} if view else {}))
 
     async def post_text(self, content: str, mentions: discord.AllowedMentions) -> bool:
         """Answer a click with a new plain-text message for the channel ("Ask <contact>"), which may ping exactly
         what `mentions` allows (a mention inside an embed would notify nobody)."""
-        return await self._post(content=content, allowed_mentions=mentions)
+        return await self._post(content=content, allowed_mentions=mentions) is not None
 
-    async def _post(self, **message: Any) -> bool:
+    async def _post(self, **message: Any) -> Posted | None:
         if self.done:
-            return False
+            return None
         self.done = True
-        action: Awaitable[Any]
-        if self.acknowledged:
-            action = self.interaction.followup.send(ephemeral=False, **message)
-        else:
-            action = self.interaction.response.send_message(ephemeral=False, **message)
-        return await deliver(action, self.what)
+        if self.acknowledged:  # a follow-up: a message of its own, edited through the interaction's webhook
+            sent = await send(self.interaction.followup.send(ephemeral=False, **message), self.what)
+            return Posted(sent.id, sent.edit) if isinstance(sent, discord.WebhookMessage) else None
+        # The interaction's response: the new message is the interaction's original response from now on.
+        sent = await send(self.interaction.response.send_message(ephemeral=False, **message), self.what)
+        message_id = getattr(sent, "message_id", None) if sent is not FAILED else None
+        return Posted(message_id, self.interaction.edit_original_response) if message_id else None
 
     def edit_card(self, **kwargs: Any) -> Awaitable[Any]:
         """Edit the clicked message again later, with this interaction's token (valid for 15 minutes)."""

@@ -215,16 +215,17 @@ class RolecallBot(discord.Client):
         """A click: the card it was on (quiz or poll) is edited in place; a private note goes only to the clicker.
 
         `owner` is whose card it is (from the custom_id); the core turns away anyone else's click with a note.
-        "Share in channel" posts the core's answer as a new message for everyone, in the channel's conversation;
-        "Ask <contact>" posts the question for the configured role (`discord_contact`).
+        "Share in channel" posts the core's answer as a new message for everyone, in the channel's conversation, and
+        so does "Debate" on a private triage table: the new poll's card, kept in step with its votes and revealed on
+        time like any other; "Ask <contact>" posts the question for the configured role (`discord_contact`).
         """
         answer = Answer(interaction, f"answering a click on {choice}")
         on_private_card = bool(interaction.message and interaction.message.flags.ephemeral)
-        sharing = buttons.is_share(choice)
+        public = buttons.is_public(choice)
 
         async def work() -> None:
             message = message_from(interaction, choice=choice, card_owner=owner,
-                                   private=on_private_card and not sharing)
+                                   private=on_private_card and not public)
             reply = await answer.in_time(self.answer(message))
             if reply.silent:  # past the rate limit: acknowledged without a word, the card unchanged
                 await answer.quietly()
@@ -233,10 +234,14 @@ class RolecallBot(discord.Client):
             if ping is not None:  # "Ask <contact>": a new message for the channel, pinging that one role at most
                 await answer.post_text(*ping_message(ping, in_guild=interaction.guild_id is not None))
                 return
-            if sharing and not reply.private:
+            if public and not reply.private:
                 view = button_view(reply, owner=self.card_owner(reply, interaction.user.id,
                                                                 shared=interaction.guild_id is not None))
-                await answer.post(render(reply), view)
+                posted = await answer.post(render(reply), view)
+                if posted is not None:
+                    channel_id = interaction.channel_id
+                    await self.polls.posted(reply, channel_id=channel_id, message_id=posted.id,
+                                            edit=self.polls.token_editor(posted.edit, channel_id, posted.id))
                 return
             if reply.private or not any(reply.first(kind) is not None for kind in _CARDS):
                 # A note for the clicker alone (a thank-you for 👍/👎, a closed poll): the card stays as everyone sees it.

@@ -145,12 +145,16 @@ class PollCards:
     def response_editor(self, interaction: discord.Interaction, message_id: int) -> Editor:
         """Edits the message an interaction's answer created: through the interaction's token while it is valid,
         then as the bot's own message in the channel."""
+        return self.token_editor(interaction.edit_original_response, interaction.channel_id, message_id)
+
+    def token_editor(self, with_token: Editor, channel_id: int | None, message_id: int) -> Editor:
+        """Edits a message an interaction's answer created (its response, or a follow-up) with `with_token` while
+        the interaction's token is valid, then as the bot's own message in the channel."""
         started = time.monotonic()
-        channel_id = interaction.channel_id
 
         def edit(**kwargs: Any) -> Awaitable[Any]:
             if time.monotonic() - started < TOKEN_LIFETIME or not channel_id:
-                return interaction.edit_original_response(**kwargs)
+                return with_token(**kwargs)
             return self.channel_editor(channel_id, message_id)(**kwargs)
 
         return edit

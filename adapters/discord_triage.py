@@ -2,7 +2,8 @@
 
 The core classifies (`Triage` intent, a `TriageTable` back); this module reads
 the attachment, checks it is a small text file first, and sends the table as a
-code block or, when it does not fit in a message, an attached text file.
+code block or, when it does not fit in a message, an attached text file, with
+the reply's buttons (a debate for each topic both roles share).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..bot.normalize import defang
 from ..bot.parts import TriageTable
 from ..bot.text_encoding import open_text
 from .discord_answer import SLOW_DOWN, Answer
+from .discord_buttons import button_view
 from .discord_io import message_from
 from .discord_render import triage_message
 
@@ -87,7 +89,8 @@ async def _triage(answer: Answer, triage: Triager, source: Source, *, name: str)
         await answer.note(reply)
         return
     content, file = triage_message(table)
-    await answer.follow_up(content=content, **({"file": file} if file else {}))
+    view = button_view(reply)  # a debate for each shared topic: a click posts its poll for the channel (on_choice)
+    await answer.follow_up(content=content, **({"file": file} if file else {}), **({"view": view} if view else {}))
 
 
 def unreadable(attachment: discord.Attachment, name: str) -> str | None:

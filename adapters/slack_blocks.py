@@ -85,7 +85,7 @@ def render(reply: Reply, *, owner: str | None = None, asked: str | None = None) 
     of an answer posted for a whole channel (`/rolecall who ...`)."""
     table = reply.first(TriageTable)
     if table is not None:
-        return _triage(table, [p for p in reply.parts if isinstance(p, Notice)])
+        return _triage(table, [p for p in reply.parts if isinstance(p, Notice)], reply.choices, owner)
     blocks: list[Block] = [context(f"Asked: {truncate(asked, ASKED_LIMIT)}")] if asked else []
     for part in reply.parts:
         blocks += _part(part, reply, owner)
@@ -261,14 +261,13 @@ def triage_message(source: Reply | TriageTable) -> SlackMessage:
     """A triage reply as one message; a reply without a table (a note: the rate limit, an error) as any other."""
     if isinstance(source, TriageTable):
         return _triage(source, [])
-    table = source.first(TriageTable)
-    if table is None:
-        return render(source)
-    return _triage(table, [p for p in source.parts if isinstance(p, Notice)])
+    return render(source)
 
 
-def _triage(table: TriageTable, notices: Sequence[Notice]) -> SlackMessage:
-    """Notes, the table in code blocks, the counts, the skipped rows.
+def _triage(table: TriageTable, notices: Sequence[Notice], choices: Sequence[Choice] = (),
+            owner: str | None = None) -> SlackMessage:
+    """Notes, the table in code blocks, the counts, the skipped rows, and the reply's buttons (a debate for each
+    shared topic).
 
     Slack caps a section at 3,000 characters and a message at 50 blocks, so the
     table is split on row boundaries (its header repeated) into at most
@@ -293,6 +292,8 @@ def _triage(table: TriageTable, notices: Sequence[Notice]) -> SlackMessage:
         if len(table.skipped) > SKIPPED_LINES:
             listing += f"\n… and {len(table.skipped) - SKIPPED_LINES:,} more skipped"
         blocks += sections(listing)[:1]
+    if choices:
+        blocks.append(_choices(choices, owner))
     fallback = "Backlog triage: " + "; ".join(" ".join(line.split()) for line in summary)
     return SlackMessage(text=_fallback(fallback), blocks=blocks[:MAX_BLOCKS])
 

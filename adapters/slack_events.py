@@ -69,7 +69,7 @@ from .slack_payloads import (
 )
 from .slack_poll_cards import PollCards
 from .slack_settings import SlackSettings, api_base_url, refuse_oauth_env
-from .slack_shortcuts import SHORTCUT_CALLBACK, Shortcuts
+from .slack_shortcuts import SHORTCUT_CALLBACK, Shortcuts, thread_of_click
 from .slack_work import ANSWER_SLOTS, Work
 
 __all__ = ["ACK_BUDGET", "ANSWER_SLOTS", "COMMAND", "SlackFrontEnd"]
@@ -200,7 +200,7 @@ class SlackFrontEnd:
         applying = self.work.fast(self._answer_once, request_delivery(context), clicked, None)
         await asyncio.wait({applying}, timeout=ACK_BUDGET)
         await ack()
-        self.work.spawn(self._click(body, applying, client, respond, user, buttons.is_share(choice)), "block_actions")
+        self.work.spawn(self._click(body, applying, client, respond, user, choice), "block_actions")
 
     async def on_other_action(self, ack: Ack) -> None:
         """Someone else's action_id (an old message, another app's button): acknowledged, nothing else."""
@@ -276,14 +276,7 @@ class SlackFrontEnd:
         question = f"{COMMAND} {text.strip()}" if public and reply.first(Verdict) is not None else None
         rendered = render(reply, owner=self.conversation.card_owner(reply, user), asked=question)
         if public and reply.first(PollCard) is not None:
-            # A poll card is a message of Rolecall's own, so every vote can update it in place with chat.update;
-            # where Rolecall may not post (a channel it was not invited to) the command's response_url still can.
-            posted = await self.delivery.post(client, channel=channel, thread_ts=None, message=rendered)
-            if posted is not None:
-                await self.polls.posted(client, reply, channel=channel, ts=str(posted.get("ts") or ""))
-                return
-            await self.delivery.respond(respond, rendered, response_type="in_channel")
-            self.polls.responded(client, reply, respond)
+            await self._post_poll(client, reply, rendered, channel=channel, thread_ts=None, respond=respond)
             return
         await self.delivery.respond(respond, rendered, response_type="in_channel" if public else "ephemeral")
 
@@ -300,21 +293,27 @@ class SlackFrontEnd:
             await self._command(command, text, sub, intent, context, client, respond, None)
 
     async def _click(self, body: dict[str, Any], applying: Awaitable[Reply | None], client: AsyncWebClient,
-                     respond: Respond, user: str, share: bool = False) -> None:
+                     respond: Respond, user: str, choice: str) -> None:
         """The answer to a click the core has applied (or is applying). A card in reply replaces the clicked card
         (a poll card through chat.update, kept in step with the poll); a private reply or a plain note goes to the
         clicker alone, so someone else's quiz card is refused by the core without being touched; "Share in channel"
-        posts the answer for everyone, and "Ask @delivery-leads" the ping for the group, the card left as it is."""
+        posts the answer for everyone, "Ask @delivery-leads" the ping for the group, and "Debate" on a triage table
+        the new poll's card, the card left as it is."""
         reply = await applying
         if reply is None or reply.silent:
             return  # a replay, or a flood past the rate limit: say nothing
         if not reply.private and reply.first(ContactPing) is not None:
             await self.shortcuts.ask_contact(client, body, respond, reply)
             return
-        if share and not reply.private and is_card(reply):
+        card = reply.first(PollCard)
+        if buttons.is_public(choice) and not reply.private and card is not None:
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+            await self._post_poll(client, reply, render(reply), channel=channel, thread_ts=thread_of_click(body),
+                                  respond=respond)
+            return
+        if buttons.is_share(choice) and not reply.private and is_card(reply):
             await self.shortcuts.share(client, body, respond, reply)
             return
-        card = reply.first(PollCard)
         if reply.private or not is_card(reply):
             # A note for the clicker alone (a thank-you, a closed poll, "try again in a moment"): the card stays as
             # everyone sees it, buttons included.
@@ -365,6 +364,19 @@ class SlackFrontEnd:
         """Block Kit for a reply to `user`; a card that is theirs alone (a quiz card) carries their id on its buttons,
         so a click on it by anyone else is refused by the core."""
         return render(reply, owner=self.conversation.card_owner(reply, user))
+
+    async def _post_poll(self, client: AsyncWebClient, reply: Reply, rendered: SlackMessage, *, channel: str,
+                         thread_ts: str | None, respond: Respond) -> None:
+        """A new poll's card for the whole channel, as a message of Rolecall's own, so every vote can update it in
+        place with chat.update; where Rolecall may not post (a channel it was not invited to) the command's or
+        click's response_url still can, as a new message."""
+        posted = await self.delivery.post(client, channel=channel, thread_ts=thread_ts,
+                                          message=rendered) if channel else None
+        if posted is not None:
+            await self.polls.posted(client, reply, channel=channel, ts=str(posted.get("ts") or ""))
+            return
+        await self.delivery.respond(respond, rendered, response_type="in_channel", replace_original=False)
+        self.polls.responded(client, reply, respond)
 
     async def _send(self, client: AsyncWebClient, reply: Reply, *, channel: str, user: str,
                     thread_ts: str | None) -> None:

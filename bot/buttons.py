@@ -12,8 +12,12 @@ restart. It names the intent the click stands for:
     feedback:<topic>:up|down   👍 or 👎 on an answer
     topic:<topic>              "I meant this reading" after a close call
     share:<topic>              "Share in channel": the same answer, posted for everyone
+    debate:<topic>:start       "Debate: <topic>" on a triage row both roles share: a team poll on who is accountable
     contact:ask                "Ask @delivery-leads": the last question, posted for the workspace's contact
     help                       the help text
+
+A debate button is `debate:<topic>:start`, not `debate:<topic>`: a script or a person typing "debate:budget" means
+the typed command (a poll on "budget"), and a typed line shaped like a button id is read as one (`looks_typed`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 from .intents import (
     Adopt,
     AskContact,
+    DebateStart,
     Feedback,
     Help,
     Intent,
@@ -39,7 +44,8 @@ from .parts import OWNERS
 ID_PATTERN = r"[\w-]+(?::[\w-]+)*"
 """Any button id (at most 90 characters, see MAX_ID): what a Discord custom_id template embeds."""
 MAX_ID = 90
-_TYPED = re.compile(rf"^(?:quiz|poll|feedback|topic|share|contact):{ID_PATTERN}$")
+_TYPED = re.compile(rf"^(?:(?:quiz|poll|feedback|topic|share|contact):{ID_PATTERN}|debate:[\w-]+:start)$")
+"""A typed line read as a button id; a debate's only as the whole button ("debate:budget" is the typed command)."""
 
 
 def quiz_start() -> str:
@@ -74,9 +80,20 @@ def share(topic: str) -> str:
     return f"share:{topic}"
 
 
+def debate(topic: str) -> str:
+    """Start a debate poll on a topic (its entry id): the "Debate" button of a shared triage row."""
+    return f"debate:{topic}:start"
+
+
 def is_share(choice: str) -> bool:
     """Whether a click asks to post the answer for everyone (a front end posts its reply publicly)."""
     return isinstance(parse(choice), Share)
+
+
+def is_public(choice: str) -> bool:
+    """Whether a click's answer is a new message for everyone where the click was, the clicked card left as it is:
+    "Share in channel", and "Debate" on a triage row (the poll belongs to the channel, not to the private table)."""
+    return isinstance(parse(choice), (Share, DebateStart))
 
 
 def ask_contact() -> str:
@@ -113,6 +130,8 @@ def parse(choice: str) -> Intent:
         return Vote(action, subject)
     if kind == "feedback" and action in ("up", "down"):
         return Feedback(action == "up", subject)
+    if kind == "debate" and action == "start":
+        return DebateStart("", topic=subject)
     return StaleButton()
 
 

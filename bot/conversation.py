@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import buttons
-from .advisor import Advisor
+from .advisor import Advisor, topic_label
 from .answering import Answering
 from .commands import help_lines
 from .feedback import Feedback as FeedbackStore
@@ -41,10 +41,10 @@ from .intents import (
     Vote,
 )
 from .keys import DELIVERY, POLL, POLL_CARD
-from .messages import Message, Reply
+from .messages import Choice, Message, Reply
 from .metrics import Metrics
 from .normalize import MAX_INPUT_CHARS, words
-from .parts import Notice, PollCard, QuizQuestion, QuizResult
+from .parts import Notice, PollCard, QuizQuestion, QuizResult, TriageTable
 from .polls import Polls
 from .quiz import Quiz, load_quiz
 from .quiz_session import QuizSessions
@@ -78,6 +78,9 @@ RESET_NOTE = "Your saved quiz couldn't be read, so I've reset it. Say quiz to st
 POLL_RESET_NOTE = "That poll's saved state couldn't be read, so I've cleared it. Start a new one with debate: <task>."
 NOT_YOUR_CARD = "This card belongs to someone else's quiz. Start your own with /rolecall quiz, or message me directly."
 SORRY = "Sorry, something went wrong on my side. Please try again."
+STALE_BUTTON = "That button isn't one I know any more. Say help to see what I can do."
+MAX_DEBATE_CHOICES = 5
+""""Debate" buttons under one triage table: one row of buttons on Slack and on Discord."""
 _QUESTION_OPENERS = frozenset("who whose whos which what whats is are does do should can how why wait".split())
 
 
@@ -226,7 +229,7 @@ class Conversation:
             Help: lambda m, i: Reply.note(HELP_TEXT),
             ShowResult: lambda m, i: self.quizzes.last_result(m),
             QuizAnswer: self._quiz_answer,
-            DebateStart: lambda m, i: self.polls.start(m, i.task),
+            DebateStart: self._debate,
             Vote: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.vote(m, poll, i.option)),
             Reveal: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.reveal(m, poll)),
             Adopt: lambda m, i: self._on_poll(m, i.poll, lambda poll: self.polls.adopt(m, poll, i.option,
@@ -237,7 +240,7 @@ class Conversation:
             Share: lambda m, i: self.answering.pick_topic(m, i.topic),
             AboutMessage: lambda m, i: self.answering.about_message(m, i.text),
             AskContact: lambda m, i: self.answering.ask_contact(m),
-            StaleButton: lambda m, i: Reply.note("That button isn't one I know any more. Say help to see what I can do."),
+            StaleButton: lambda m, i: Reply.note(STALE_BUTTON),
             **{kind: self.talk.handle for kind in self.talk.handlers()},
         }
 
@@ -304,11 +307,31 @@ class Conversation:
             self.store.delete(POLL.key(poll_id))
             return Reply.note(POLL_RESET_NOTE, private=True)
 
+    def _debate(self, message: Message, intent: DebateStart) -> Reply:
+        """A poll on the typed task, or on a topic by its id (a triage row's button) under the topic's own name."""
+        if intent.topic is None:
+            return self.polls.start(message, intent.task)
+        entry = self.advisor.kb.by_id.get(intent.topic)
+        if entry is None:
+            # Gone from the knowledge since the table was sent. Only the clicker is told: a debate button's answer is
+            # otherwise posted for everyone.
+            return Reply.note(STALE_BUTTON, private=True)
+        return self.polls.start(message, topic_label(entry))
+
     def _triage(self, message: Message, intent: Triage) -> Reply:
         if not intent.text.strip():
             return Reply.note("Paste your backlog, one task per line (or a CSV with a title column), and I'll classify "
                               "every item.", private=True)
-        return Reply(parts=(triage_pasted(self.advisor, intent.text),), private=True)
+        table = triage_pasted(self.advisor, intent.text)
+        return Reply(parts=(table,), choices=self._debate_choices(table), private=True)
+
+    def _debate_choices(self, table: TriageTable) -> tuple[Choice, ...]:
+        """A "Debate" button for each topic the table shares between the roles, in row order: a shared task has no
+        one accountable yet (`raci`), and a team poll is how the team agrees who is."""
+        shared = dict.fromkeys(row.topic for row in table.rows if row.verdict == "both" and row.topic)
+        entries = [entry for topic in shared if (entry := self.advisor.kb.by_id.get(topic)) is not None]
+        return tuple(Choice(buttons.debate(entry.id), f"Debate: {topic_label(entry)}")
+                     for entry in entries[:MAX_DEBATE_CHOICES])
 
     def _feedback(self, message: Message, intent: Feedback) -> Reply:
         topic = intent.topic

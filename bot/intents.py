@@ -56,7 +56,12 @@ class QuizControl:
 
 @dataclass(frozen=True)
 class DebateStart:
+    """A team poll on a task: typed ("debate: the release plan"), or a topic by its entry id (the "Debate" button
+    on a triage row both roles share), whose task is then the topic's name."""
+
     task: str
+    topic: str | None = None
+    """The topic's entry id, for a button; one no longer in the knowledge base makes the button stale."""
 
 
 @dataclass(frozen=True)
