@@ -14,16 +14,20 @@ per-question latency over a few thousand questions (from the phrases, with typos
 plus off-topic and long ones), each asked once with empty caches and then again warm,
 and memory: peak RSS (getrusage) and the index's traced allocations (tracemalloc).
 
-Goal: p99 < 10 ms per question (first-time questions).
+Goal: p99 <= 5 ms per question at 50,000 entries (first-time questions), index memory <= 300 MiB.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
+import pickle
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import Counter, defaultdict
@@ -43,12 +47,14 @@ from _common import (
 
 from rolecall.bot import normalize
 from rolecall.bot.advisor import Advisor
+from rolecall.bot.index_cache import keep_for_life
 from rolecall.bot.knowledge import KINDS, Entry, KnowledgeBase, check_consistency
 from rolecall.bot.matcher import Matcher
 from rolecall.bot.normalize import phrase_key
 from rolecall.bot.vocabulary import STOPWORDS
 
-P99_GOAL_US = 10_000.0
+P99_GOAL_US = 5_000.0
+MEMORY_GOAL_MIB = 300.0
 
 DOMAIN_WORDS = """
 roadmap backlog sprint budget stakeholder risk schedule release feature customer market pricing launch
@@ -196,6 +202,21 @@ def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def serving_rss_mib(advisor: Advisor) -> float:
+    """Peak RSS of a fresh process that loads this index as `rolecall` does from its cache and answers a question:
+    the memory a bot serving this knowledge base holds (the build's own peak is paid once, by whoever builds it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "index.pickle")
+        with open(path, "wb") as out:
+            pickle.dump(advisor, out, protocol=pickle.HIGHEST_PROTOCOL)
+        # VmHWM, not getrusage: a child's ru_maxrss starts from its parent's (this process holds the build's peak).
+        code = ("import gc, pickle, sys; gc.disable(); a = pickle.load(open(sys.argv[1], 'rb')); gc.enable(); "
+                "a.ask('who owns the roadmap?'); "
+                "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) / 1024)")
+        out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, check=True)
+        return round(float(out.stdout), 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -222,6 +243,7 @@ def main() -> int:
     start = time.perf_counter()
     advisor = Advisor(kb)
     build_s = time.perf_counter() - start
+    keep_for_life()  # as Advisor.load does: full collections no longer walk the index
     rss_built = maxrss_mib()
 
     matcher = advisor.matcher
@@ -252,6 +274,7 @@ def main() -> int:
     first_all = summarize_ns(ns for v in passes["first"].values() for ns in v)
     warm_all = summarize_ns(ns for v in passes["warm"].values() for ns in v)  # {"n": 0} when skipped
 
+    serving_mib = serving_rss_mib(advisor)
     traced = None
     if not args.no_tracemalloc:
         del advisor, matcher
@@ -288,8 +311,11 @@ def main() -> int:
         "memory": {"maxrss_start_mib": round(rss_start, 1), "maxrss_after_kb_mib": round(rss_kb, 1),
                    "maxrss_after_build_mib": round(rss_built, 1), "maxrss_after_questions_mib": round(rss_after, 1),
                    "tracemalloc": traced},
-        "goals": {"p99_under_10ms": {"goal_us": P99_GOAL_US, "value_us": first_all["p99_us"],
-                                     "met": first_all["p99_us"] < P99_GOAL_US}},
+        "serving_rss_mib": serving_mib,
+        "goals": {"p99": {"goal_us": P99_GOAL_US, "value_us": first_all["p99_us"],
+                          "met": first_all["p99_us"] <= P99_GOAL_US},
+                  "serving_memory": {"goal_mib": MEMORY_GOAL_MIB, "value_mib": serving_mib,
+                                     "met": serving_mib <= MEMORY_GOAL_MIB}},
     }
     if args.json:
         emit_json(result)
@@ -312,7 +338,7 @@ def main() -> int:
             print(f"  {label:<45}skipped: the first pass took over 45 s")
             continue
         print(f"  {label:<45}{s['median_us']:>8} {s['p90_us']:>8} {s['p99_us']:>8} {s['max_us']:>9}")
-    print(f"  goal p99 < {P99_GOAL_US / 1000:.0f} ms (first time): {goal(first_all['p99_us'] < P99_GOAL_US)}")
+    print(f"  goal p99 <= {P99_GOAL_US / 1000:.0f} ms (first time): {goal(first_all['p99_us'] <= P99_GOAL_US)}")
     print("  by category, first time:")
     for c, s in result["latency_first_seen_by_category"].items():
         label = f"{c} ({s['n']:,})"
@@ -322,6 +348,8 @@ def main() -> int:
     m = result["memory"]
     print(f"memory: peak RSS {m['maxrss_start_mib']} MiB at start, {m['maxrss_after_kb_mib']} MiB with the KB, "
           f"{m['maxrss_after_build_mib']} MiB after the index build, {m['maxrss_after_questions_mib']} MiB after the questions")
+    print(f"  a process serving this index (loaded as from the index cache): peak RSS {serving_mib} MiB; "
+          f"goal <= {MEMORY_GOAL_MIB} MiB: {goal(serving_mib <= MEMORY_GOAL_MIB)}")
     if traced:
         print(f"  tracemalloc, index build alone: {traced['index_build_peak_mib']} MiB peak, "
               f"{traced['index_retained_mib']} MiB retained")

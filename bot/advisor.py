@@ -107,10 +107,12 @@ class Advisor:
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> Advisor:
         """The shipped knowledge plus team folders, validated and indexed (reused from the cache when unchanged)."""
-        from .index_cache import cached
+        from .index_cache import cached, keep_for_life
 
         files = knowledge.knowledge_files(extra_dirs)
-        return cached(files, lambda: cls(knowledge.load_files(files)))
+        advisor = cached(files, lambda: cls(knowledge.load_files(files)))
+        keep_for_life()
+        return advisor
 
     def ask(self, question: str) -> Answer:
         """Answer one question; never raises on any text."""

@@ -125,13 +125,32 @@ def test_confidence_is_between_zero_and_one(advisor, question):
     [
         pytest.param("who owns the product vision?", "vision", id="vision"),
         pytest.param("who owns the project plan?", "plan", id="plan"),
-        pytest.param("who owns the risk register?", "risk", id="risk"),
     ],
 )
 def test_exact_topic_is_more_confident_than_a_vague_one(advisor, exact, vague):
     sure, unsure = advisor.ask(exact), advisor.ask(vague)
     assert sure.verdict == unsure.verdict != "unknown"
     assert sure.confidence > unsure.confidence
+
+
+@pytest.mark.parametrize(
+    ("bare", "specific", "owner"),
+    [
+        pytest.param("is risk a product or a project thing?", "who owns the risk register?", "project", id="risk"),
+        pytest.param("who keeps an eye on costs, product or project side?", "who sets the price of the premium tier?",
+                     "product", id="costs"),
+        pytest.param("are pdms or pjms the ones with KPIs to hit?", "who tracks the project schedule?", "project",
+                     id="kpis"),
+        pytest.param("who handles priorities, pdm or pjm?", "who prioritizes the product backlog?", "product",
+                     id="priorities"),
+    ],
+)
+def test_a_bare_concept_each_role_has_its_own_kind_of_is_both_and_the_named_kind_is_one_role(advisor, bare, specific,
+                                                                                              owner):
+    shared, named = advisor.ask(bare), advisor.ask(specific)
+    assert shared.verdict == "both"
+    assert "product manager" in shared.text and "project manager" in shared.text
+    assert named.verdict == owner
 
 
 def test_asking_with_a_verb_gets_the_topic_and_more_confidence_than_one_vague_word(advisor):
