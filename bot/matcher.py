@@ -50,6 +50,10 @@ LIGHT_FACTOR = 0.3
 """Share of a topic word's weight that a doing-verb ("write", "run") carries."""
 COMMON_POSTINGS = 1000
 """A word in more phrases than this is 'common': only reached through rarer words or phrases of common words."""
+FOUND_SCAN_COST = 8
+"""Looking into a found phrase's words costs about this many steps of walking a postings list (measured)."""
+FUZZY_MIN_LENGTH = 5
+"""Shorter words are not corrected: one letter changes their meaning too easily."""
 MAX_TOPIC_WORDS = 16
 MAX_WORDS_READ = 80
 """Words read at all per question: enough for any real question's framing and topic, and a cap on the work."""
@@ -171,6 +175,12 @@ class Matcher:
         """The phrases' own padded strings (shared with them, not copies): is a run of words a whole phrase?"""
         self._surface_words = list(surface)
         self._surface = surface
+        self._surface_near: dict[int, list[str]] = {}
+        """For each length of typed word, the known words a typo search looks at, in their usual order: a word
+        within `allowed` edits of another is within as many letters of its length, so most words are never compared."""
+        for length in range(FUZZY_MIN_LENGTH, max(map(len, self._surface_words), default=0) + 3):
+            allowed = _allowed_edits(length)
+            self._surface_near[length] = [w for w in self._surface_words if abs(len(w) - length) <= allowed]
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
 
     def _common_only_postings(self) -> dict[str, array[int]]:
@@ -287,17 +297,17 @@ class Matcher:
     def _misspelt_framing(word: str) -> bool:
         if len(word) < 6 or not word.isalpha():
             return False
-        found = process.extractOne(word, _LONG_FRAMING, scorer=OSA.distance, score_cutoff=1 if len(word) < 9 else 2)
+        found = process.extractOne(word, _LONG_FRAMING, scorer=OSA.distance, score_cutoff=_allowed_edits(len(word)))
         return found is not None
 
     def _fuzzy_uncached(self, word: str) -> tuple[str, float] | None:
         """The closest known word within one edit (two for long words), or None."""
-        if len(word) < 5 or not word.isalpha():
+        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha():
             return None
-        allowed = 1 if len(word) < 9 else 2
+        allowed = _allowed_edits(len(word))
         own = stem(word)
-        for surface, distance, _ in process.extract(word, self._surface_words, scorer=OSA.distance,
-                                                    score_cutoff=allowed, limit=4):
+        near = self._surface_near.get(len(word), ())
+        for surface, distance, _ in process.extract(word, near, scorer=OSA.distance, score_cutoff=allowed, limit=4):
             token = self._surface[surface]
             if token == own or not _plausible_typo(word, surface) or _one_letter_longer(own, token):
                 continue
@@ -353,10 +363,15 @@ class Matcher:
         for pid in self._stop_only_phrases(query):
             best[self._phrases[pid].entry] = 1.0
         inv, share = self._inv_total, self._stop_share
+        bounded = [(weight * inv[pid] + share[pid], pid, weight) for pid, weight in full.items() if pid not in discount]
         if discount:
-            bounded = [(weight * inv[pid] + share[pid], pid, weight - discount.get(pid, 0.0)) for pid, weight in full.items()]
-        else:
-            bounded = [(weight * inv[pid] + share[pid], pid, weight) for pid, weight in full.items()]
+            # Phrases with context words: at most their full weight when they also matched a word of the task (said
+            # as written, their context words then count in full), else only their discounted context words.
+            keep = 1 - CONTEXT_FACTOR
+            for pid, off in discount.items():
+                weight = full[pid]
+                reach = weight if weight - off / keep > 1e-9 else weight - off
+                bounded.append((reach * inv[pid] + share[pid], pid, weight - off))
         self._exact_covers([b for b in bounded if b[0] >= HOPEFUL_COVER], query, best)
         floor = MIN_COVER
         if len(best) >= limit:
@@ -401,7 +416,7 @@ class Matcher:
         found = list(full)
         for token, weight, off in common:
             postings = self._postings[token]
-            if len(found) < len(postings):
+            if len(found) * FOUND_SCAN_COST < len(postings):
                 hits = [pid for pid in found if token in self._phrases[pid].content]
             else:
                 hits = [pid for pid in postings if pid in full]
@@ -413,13 +428,22 @@ class Matcher:
     def _add_common_only(self, common: list[tuple[str, float, float]], full: dict[int, float],
                          discount: dict[int, float]) -> None:
         """Phrases made only of common words that the question has at least two words of (or all of)."""
+        for token, weight, off in common:  # one-word phrases: the word's own weight
+            for pid in self._common_postings.get(token, ()):
+                full[pid] = weight
+                if off:
+                    discount[pid] = off
         tokens = sorted(t for t, _, _ in common)
-        keys = tokens + [f"{a} {b}" for i, a in enumerate(tokens) for b in tokens[i + 1:]]
-        reached = {pid for key in keys for pid in self._common_postings.get(key, ())}
+        pairs = [f"{a} {b}" for i, a in enumerate(tokens) for b in tokens[i + 1:]]
+        reached = {pid for key in pairs for pid in self._common_postings.get(key, ())}
         for pid in reached:
             content = self._phrases[pid].content
-            full[pid] = sum(w for t, w, _ in common if t in content)
-            off = sum(o for t, _, o in common if t in content)
+            weight = off = 0.0
+            for token, token_weight, token_off in common:  # a plain loop: two or three words, for many phrases
+                if token in content:
+                    weight += token_weight
+                    off += token_off
+            full[pid] = weight
             if off:
                 discount[pid] = off
 
@@ -559,6 +583,11 @@ def _together(phrase: _Phrase, query: Analysis) -> bool:
         if at is not None:
             low, high, count = min(low, at), max(high, at), count + 1
     return count == 0 or high - low <= count
+
+
+def _allowed_edits(length: int) -> int:
+    """Typos forgiven in a word of this length: one, or two in a long word."""
+    return 1 if length < 9 else 2
 
 
 def _plausible_typo(typed: str, known: str) -> bool:
