@@ -54,6 +54,8 @@ def test_clear_topic_gets_its_owner(advisor, question, verdict):
         pytest.param("   ", id="blank"),
         pytest.param("🙂🙂", id="emoji-only"),
         pytest.param("asdf qwerty zxcvb", id="gibberish"),
+        pytest.param("what should we get Sam for his milestone anniversary?", id="gift-with-one-domain-word"),
+        pytest.param("who is handling the risk of flooding in the basement?", id="everyday-word-is-no-typo"),
     ],
 )
 def test_out_of_scope_question_is_unknown(advisor, question):
