@@ -336,10 +336,14 @@ class Matcher:
         penalty = sum(penalties) + EVERYDAY_EXTRA * UNSEEN_WEIGHT * query.everyday
         weighted = [(t, self.idf[t] * sim * query.factor.get(t, 1.0), p)
                     for slot, p in zip(query.slots, penalties) for t, sim in slot.items()]
+        # No entry explains more of the question than all of its known words: the words nothing knows (and everyday
+        # ones) cap every entry's question cover, and so how far down the covers a candidate can still come from.
+        reach = QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * self._question_cover(
+            [(w, p) for _, w, p in weighted], penalty)
         ranked = sorted(covers.items(), key=lambda item: -item[1])
         scored: list[Candidate] = []
         for index, cover in ranked:
-            if len(scored) >= limit and cover ** 1.5 < scored[limit - 1].score:
+            if len(scored) >= limit and cover ** 1.5 * reach < scored[-1].score:
                 break
             vocab = self._entry_vocab[index]
             question = self._question_cover([(w, p) for t, w, p in weighted if t in vocab], penalty)
