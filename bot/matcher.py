@@ -195,15 +195,13 @@ class Matcher:
         roadmap"), or under the word itself for a one-word phrase: a question reaches them through two of their
         words, never through one very common word alone (which would touch tens of thousands of phrases)."""
         found: dict[str, list[int]] = {}
-        for token in self._common:
-            for pid in self._postings[token]:
-                content = sorted(self._phrases[pid].content)
-                if content[0] != token or not all(w in self._common for w in content):
-                    continue  # each phrase once, from its first word
-                keys = [content[0]] if len(content) == 1 else [
-                    f"{a} {b}" for i, a in enumerate(content) for b in content[i + 1:]]
-                for key in keys:
-                    found.setdefault(key, []).append(pid)
+        for pid, phrase in enumerate(self._phrases):
+            if not phrase.content or not all(w in self._common for w in phrase.content):
+                continue
+            content = sorted(phrase.content)
+            keys = content if len(content) == 1 else [f"{a} {b}" for i, a in enumerate(content) for b in content[i + 1:]]
+            for key in keys:
+                found.setdefault(key, []).append(pid)
         return {key: array("I", pids) for key, pids in found.items()}
 
     def __getstate__(self) -> dict:
