@@ -19,6 +19,7 @@ from . import glossary, knowledge, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
+from .owner_model import OwnerModel, model_path, readings
 from .parts import Reading, Verdict
 from .plain_text import verdict_text
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES, STOPWORDS
@@ -46,6 +47,9 @@ CLOSE_ENOUGH = 0.2
 PICKED_CONFIDENCE = 0.95
 """A topic the person chose themselves: the knowledge base's owner for it, with no reading left to guess."""
 CLOSE_CALL_MARGIN = 0.06
+CLOSE_CALL_GAP = 0.15
+"""A reading with another owner this close in the combiner's confidence, or matched within CLOSE_CALL_MARGIN, is
+offered beside the verdict."""
 LOW_CONFIDENCE = 0.65
 """Answers below this confidence count as gaps in the knowledge too."""
 """A runner-up with another owner this close is worth mentioning."""
@@ -100,9 +104,11 @@ def _note(owner: str, confidence: float, text: str, *, closest: tuple[str, ...] 
 class Advisor:
     """The knowledge base and its matcher, loaded once and shared by all front ends."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, *, learned: bool = True):
         self.kb = kb
         self.matcher = Matcher(kb)
+        self.model = OwnerModel.load() if learned else None
+        """The learned second opinion; off only for the training script, which needs the matcher's own pick."""
 
     @classmethod
     def load(cls, extra_dirs: Iterable[Path] = ()) -> Advisor:
@@ -110,13 +116,25 @@ class Advisor:
         from .index_cache import cached, keep_for_life
 
         files = knowledge.knowledge_files(extra_dirs)
-        advisor = cached(files, lambda: cls(knowledge.load_files(files)))
+        advisor = cached([*files, model_path()], lambda: cls(knowledge.load_files(files)))
         keep_for_life()
         return advisor
 
     def ask(self, question: str) -> Answer:
         """Answer one question; never raises on any text."""
         tokens = words(question)
+        early = self.before_matching(question, tokens)
+        if early is not None:
+            return early
+        query, found, pick = self.match(question, tokens)
+        if self.model is not None and not (pick != "unknown" and not knowledge.is_shipped(found[0].entry)):
+            return self._weighed(found, query, pick, self.model)
+        if pick != "unknown":
+            return self._verdict(found, query)
+        return self._unknown(found)
+
+    def before_matching(self, question: str, tokens: list[str]) -> Answer | None:
+        """Messages answered without the matcher: empty ones, greetings, other languages, sums, role listings."""
         if not tokens:
             return _note("unknown", 1.0, EMPTY_TEXT)
         if all(t in GREETINGS for t in tokens):
@@ -128,10 +146,18 @@ class Advisor:
         listing = roles.listing(self.kb, tokens)
         if listing:
             return _note(listing.verdict, 0.9, listing.text)
+        return None
+
+    def match(self, question: str, tokens: list[str]) -> tuple[Analysis, list[Candidate], str]:
+        """The matcher's candidates and its own pick: the best topic's owner, or "unknown" below the threshold."""
         query, found = self.matcher.candidates(question, tokens=tokens)
-        if found and found[0].score >= _threshold(tokens):
-            return self._verdict(found, query)
-        return _note("unknown", _unknown_confidence(found), OFF_TOPIC_TEXT, closest=self._closest(found),
+        pick = found[0].entry.owner if found and found[0].score >= _threshold(tokens) else "unknown"
+        return query, found, pick
+
+    def _unknown(self, found: list[Candidate], confidence: float | None = None) -> Answer:
+        if confidence is None:
+            confidence = _unknown_confidence(found)
+        return _note("unknown", confidence, OFF_TOPIC_TEXT, closest=self._closest(found),
                      nearest=found[0].entry.id if found else None, gap=True)
 
     def _verdict(self, found: list[Candidate], query: Analysis) -> Answer:
@@ -146,6 +172,26 @@ class Advisor:
         margin = best.score - rival.score if rival else best.score
         confidence = calibrate(best.score, margin, entry.owner)
         return self._answer(entry, confidence, close_call)
+
+    def _weighed(self, found: list[Candidate], query: Analysis, pick: str, model: OwnerModel) -> Answer:
+        """The reading the learned combiner trusts most, among the matcher's best topic per owner and "unknown".
+
+        A team's own entry that the matcher picks is left alone (the caller sees to it): the model was trained on
+        the shipped knowledge, and a team's word on its own topics is final.
+        """
+        choice = model.choose(readings(found, query, model.probabilities(query.tokens), pick))
+        confidence = round(min(0.99, choice.confidence), 3)
+        candidate = choice.reading.candidate
+        if candidate is None:
+            return self._unknown(found, confidence)
+        rival = choice.runner_up
+        close_call = None
+        if (rival is not None and rival.candidate is not None
+                and (choice.confidence - choice.runner_up_confidence < CLOSE_CALL_GAP
+                     or candidate.score - rival.candidate.score < CLOSE_CALL_MARGIN)
+                and not self.matcher.only_verbs(rival.candidate.entry, query)):
+            close_call = Reading(topic_label(rival.candidate.entry), rival.owner, rival.candidate.entry.id)
+        return self._answer(candidate.entry, confidence, close_call)
 
     def ask_many(self, question: str) -> list[Answer]:
         """One answer per topic when a question names several ("the roadmap and the budget"), else one answer.

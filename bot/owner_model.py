@@ -1,0 +1,134 @@
+"""A learned second opinion on the owner, and the combiner that weighs it against the matcher.
+
+The matcher finds topics by their phrases; on questions nobody tuned it on it is right about four times in five,
+and its scores barely tell a right answer from a wrong one. Two small linear models, trained offline by
+`training/train_owner_model.py` on labelled questions written from public material (never on the held-out sets),
+add what phrases miss:
+
+- the *text model* reads the question's stemmed words and word pairs and gives each verdict a probability: the
+  framing ("which role suits me", "is X a pdm thing"), the context nouns that do not decide, everyday talk;
+- the *combiner* scores each reading the matcher offers (the best topic of each owner, or "not something I know")
+  from that probability, the topic's match score and the matcher's own pick, and its output is the share of such
+  readings that turned out right — the answer's confidence.
+
+Scoring is a few dozen dictionary lookups and dot products in plain Python, so the weights ship as JSON and no
+numerical library is needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .knowledge import shipped_dir
+from .matcher import Analysis, Candidate
+
+OWNERS = ("product", "project", "both", "unknown")
+MAX_WORDS = 80
+"""The text model reads this many words: the question in a long message is near its start, and cost stays flat."""
+FEATURES = ("text_log_probability", "match_score", "matcher_pick", "is_unknown", "behind_best",
+            "unseen_share", "guessed_share", "unknown_unseen_share", "unknown_guessed_share")
+"""Per reading. The shares are of the question's topic words that nothing knows, and that were typo-corrected;
+each appears twice, once for the owners' readings and once for "unknown", so each side learns its own weight."""
+
+
+def model_path() -> Path:
+    return shipped_dir() / "owner_model.json"
+
+
+def ngrams(stems: Sequence[str]) -> list[str]:
+    """What the text model reads: each stem and each pair of neighbours ("road map" and "roadmap" both count)."""
+    head = list(stems[:MAX_WORDS])
+    return head + [f"{a} {b}" for a, b in zip(head, head[1:])]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way to answer: an owner with the best topic the matcher found for it, or unknown (no topic)."""
+
+    owner: str
+    candidate: Candidate | None
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Choice:
+    reading: Reading
+    confidence: float
+    """The combiner's estimate that this reading is right. Not normalised over the readings on offer: sometimes
+    none of them is right (a shared task whose shared topic the matcher missed), and normalising hid that."""
+    runner_up: Reading | None
+    runner_up_confidence: float
+
+
+class OwnerModel:
+    def __init__(self, weights: dict[str, list[float]], bias: list[float], combiner: list[float], combiner_bias: float):
+        self.weights = weights
+        self.bias = bias
+        self.combiner = combiner
+        self.combiner_bias = combiner_bias
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> OwnerModel:
+        """The shipped weights; a missing or damaged file is a packaging bug, so it fails loudly with the file."""
+        path = path or model_path()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            text, combiner = data["text"], data["combiner"]
+            model = cls(text["weights"], text["bias"], combiner["weights"], combiner["bias"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise RuntimeError(f"{path}: not a usable owner model ({exc})") from None
+        if len(model.bias) != len(OWNERS) or len(model.combiner) != len(FEATURES):
+            raise RuntimeError(f"{path}: owner model has the wrong shape")
+        return model
+
+    def probabilities(self, stems: Sequence[str]) -> dict[str, float]:
+        """P(verdict | words): a softmax over the four verdicts of the summed weights of the question's n-grams."""
+        totals = list(self.bias)
+        for gram in set(ngrams(stems)):
+            weight = self.weights.get(gram)
+            if weight is not None:
+                totals = [t + w for t, w in zip(totals, weight)]
+        top = max(totals)
+        exps = [math.exp(t - top) for t in totals]
+        whole = sum(exps)
+        return {owner: e / whole for owner, e in zip(OWNERS, exps)}
+
+    def choose(self, readings: list[Reading]) -> Choice:
+        """The reading the combiner trusts most, with its confidence and the strongest reading with another owner."""
+        scores = [1 / (1 + math.exp(-self._decision(r))) for r in readings]
+        order = sorted(range(len(readings)), key=lambda i: -scores[i])
+        best = order[0]
+        rival = order[1] if len(order) > 1 else None
+        return Choice(readings[best], scores[best],
+                      readings[rival] if rival is not None else None, scores[rival] if rival is not None else 0.0)
+
+    def _decision(self, reading: Reading) -> float:
+        return self.combiner_bias + sum(w * f for w, f in zip(self.combiner, reading.features))
+
+
+def readings(found: list[Candidate], query: Analysis, probabilities: dict[str, float], matcher_pick: str) -> list[Reading]:
+    """The matcher's best topic for each owner it found, and "unknown", each described by the combiner's features.
+
+    The training script builds its rows with this same function, so what is learned is what is scored.
+    """
+    top = found[0].score if found else 0.0
+    words = max(1, len(query.slots))
+    unseen = len(query.unseen) / words
+    guessed = sum(1 for slot in query.slots if slot and max(slot.values()) < 1.0) / words
+    best: dict[str, Candidate] = {}
+    for candidate in found:
+        best.setdefault(candidate.entry.owner, candidate)
+    out = [Reading(owner, candidate, (_log(probabilities[owner]), candidate.score, float(matcher_pick == owner), 0.0,
+                                      candidate.score - top, unseen, guessed, 0.0, 0.0))
+           for owner, candidate in best.items()]
+    out.append(Reading("unknown", None, (_log(probabilities["unknown"]), 1.0 - top, float(matcher_pick == "unknown"),
+                                         1.0, 0.0, 0.0, 0.0, unseen, guessed)))
+    return out
+
+
+def _log(p: float) -> float:
+    return math.log(p + 1e-4)

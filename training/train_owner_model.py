@@ -1,0 +1,182 @@
+"""Fit the owner model (knowledge/owner_model.json) from labelled questions and the knowledge base's phrases.
+
+    python -m venv /tmp/train && /tmp/train/bin/pip install -e '.[train]'
+    /tmp/train/bin/python training/train_owner_model.py            # fit, report cross-validation, write the JSON
+    /tmp/train/bin/python training/train_owner_model.py --check    # report only
+
+What it learns from: the questions in training/questions/ (written by helpers from public material for training),
+the labelled sets the matcher was already tuned on (TUNED_SETS), and every phrase of the knowledge base as "who
+owns <phrase>?" with its entry's owner. The held-out sets (HELD_OUT) are never read here, so their scores stay
+honest. scikit-learn fits the weights (a training-time extra only); Rolecall scores them in plain Python.
+
+Stacking: the combiner learns from text-model probabilities that were predicted out of fold, so it weighs the text
+model as it will behave on questions it has not seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from rolecall.bot import knowledge
+from rolecall.bot.advisor import Advisor
+from rolecall.bot.normalize import words
+from rolecall.bot.owner_model import FEATURES, OWNERS, ngrams, readings
+
+ROOT = Path(__file__).resolve().parent.parent
+TUNED_SETS = ("public", "seeds", "holdout", "holdout2")
+HELD_OUT = ("final", "seeds2", "public2", "seeds3", "public3")
+QUESTION_WEIGHT = 3.0
+"""A labelled question counts for this many knowledge-base phrases: it is how people really ask."""
+TEXT_C = 2.0
+FOLDS = 5
+
+
+def labelled() -> list[tuple[str, str, str]]:
+    """(set name, question, verdict) for every training question."""
+    paths = sorted((ROOT / "training" / "questions").glob("*.yaml")) + [ROOT / "eval" / f"{n}.yaml" for n in TUNED_SETS]
+    out = []
+    for path in paths:
+        assert path.stem not in HELD_OUT, path
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            out.append((path.stem, str(item["q"]), item["verdict"]))
+    return out
+
+
+class Row:
+    """One question as the advisor sees it: its stems, the matcher's candidates and pick, and the true verdict."""
+
+    def __init__(self, advisor: Advisor, group: str, question: str, verdict: str):
+        self.group, self.question, self.verdict = group, question, verdict
+        tokens = words(question)
+        self.early = advisor.before_matching(question, tokens)
+        query, self.found, self.pick = advisor.match(question, tokens) if self.early is None else (None, [], "unknown")
+        self.query = query
+        self.stems = query.tokens if query is not None else []
+
+
+def text_examples(advisor: Advisor, rows: list[Row]) -> tuple[list[dict[str, int]], list[str], list[float]]:
+    docs = [dict.fromkeys(ngrams(r.stems), 1) for r in rows]
+    labels = [r.verdict for r in rows]
+    weights = [QUESTION_WEIGHT] * len(rows)
+    for entry in advisor.kb.entries:
+        for phrase in entry.phrases:
+            docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens), 1))  # no framing: that is
+            # learned from real questions only (wrapped in "who owns", every phrase taught that framing is never unknown)
+            labels.append(entry.owner)
+            weights.append(1.0)
+    return docs, labels, weights
+
+
+def fit_text(docs: list[dict[str, int]], labels: list[str], weights: list[float]) -> tuple[DictVectorizer, LogisticRegression]:
+    vectorizer = DictVectorizer()
+    model = LogisticRegression(C=TEXT_C, max_iter=4000)
+    model.fit(vectorizer.fit_transform(docs), labels, sample_weight=weights)
+    return vectorizer, model
+
+
+def text_probabilities(fitted: tuple[DictVectorizer, LogisticRegression], rows: list[Row]) -> list[dict[str, float]]:
+    vectorizer, model = fitted
+    probs = model.predict_proba(vectorizer.transform([dict.fromkeys(ngrams(r.stems), 1) for r in rows]))
+    return [dict(zip(model.classes_, p)) for p in probs]
+
+
+def folds(rows: list[Row]) -> list[list[Row]]:
+    shuffled = rows[:]
+    random.Random(7).shuffle(shuffled)
+    return [shuffled[i::FOLDS] for i in range(FOLDS)]
+
+
+def out_of_fold(advisor: Advisor, rows: list[Row]) -> dict[int, dict[str, float]]:
+    """Each question's text probabilities from a model that never saw it (the phrases are always in)."""
+    result: dict[int, dict[str, float]] = {}
+    for fold in folds(rows):
+        held = {id(r) for r in fold}
+        fitted = fit_text(*text_examples(advisor, [r for r in rows if id(r) not in held]))
+        for row, p in zip(fold, text_probabilities(fitted, fold)):
+            result[id(row)] = p
+    return result
+
+
+def fit_combiner(rows: list[Row], probs: dict[int, dict[str, float]]) -> LogisticRegression:
+    x, y = [], []
+    for row in rows:
+        for reading in readings(row.found, row.query, probs[id(row)], row.pick):
+            x.append(list(reading.features))
+            y.append(reading.owner == row.verdict)
+    return LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+
+
+def combined(combiner: LogisticRegression, row: Row, p: dict[str, float]) -> tuple[str, float]:
+    options = readings(row.found, row.query, p, row.pick)
+    scores = [1 / (1 + math.exp(-d)) for d in combiner.decision_function([list(o.features) for o in options])]
+    best = max(range(len(options)), key=lambda i: scores[i])
+    return options[best].owner, scores[best]
+
+
+def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> None:
+    """Accuracy and reliability of the whole pipeline, each fold's combiner fitted without that fold."""
+    right: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    buckets: dict[float, list[bool]] = {}
+    for fold in folds(rows):
+        held = {id(r) for r in fold}
+        combiner = fit_combiner([r for r in rows if id(r) not in held], probs)
+        for row in fold:
+            owner, confidence = combined(combiner, row, probs[id(row)])
+            seen[row.group] += 1
+            right[row.group] += owner == row.verdict
+            buckets.setdefault(min(0.9, math.floor(confidence * 10) / 10), []).append(owner == row.verdict)
+    for group in sorted(seen):
+        base = sum(r.pick == r.verdict for r in rows if r.group == group) / seen[group]
+        print(f"  {group:22s} {seen[group]:4d}  combined {right[group] / seen[group]:.1%}  matcher alone {base:.1%}")
+    print(f"  all                    {sum(seen.values()):4d}  combined {sum(right.values()) / sum(seen.values()):.1%}")
+    for low in sorted(buckets):
+        hits = buckets[low]
+        print(f"  confidence {low:.1f}+  {len(hits):4d} answers  {sum(hits) / len(hits):.1%} right")
+
+
+def export(fitted: tuple[DictVectorizer, LogisticRegression], combiner: LogisticRegression) -> dict:
+    vectorizer, model = fitted
+    order = [list(model.classes_).index(o) for o in OWNERS]
+    weights = {}
+    for gram, column in vectorizer.vocabulary_.items():
+        w = [round(float(model.coef_[k][column]), 4) for k in order]
+        if max(abs(v) for v in w) >= 0.01:
+            weights[gram] = w
+    return {"about": "Trained by training/train_owner_model.py; see bot/owner_model.py.",
+            "text": {"bias": [round(float(model.intercept_[k]), 4) for k in order], "weights": dict(sorted(weights.items()))},
+            "combiner": {"features": list(FEATURES), "weights": [round(float(w), 4) for w in combiner.coef_[0]],
+                         "bias": round(float(combiner.intercept_[0]), 4)}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report cross-validation only, write nothing")
+    args = parser.parse_args()
+    advisor = Advisor(knowledge.load(), learned=False)
+    rows = [r for r in (Row(advisor, *item) for item in labelled()) if r.early is None]
+    print(f"{len(rows)} questions answered by the matcher, {sum(len(e.phrases) for e in advisor.kb.entries)} phrases")
+    probs = out_of_fold(advisor, rows)
+    cross_validate(rows, probs)
+    if args.check:
+        return 0
+    fitted = fit_text(*text_examples(advisor, rows))
+    data = export(fitted, fit_combiner(rows, probs))
+    path = ROOT / "knowledge" / "owner_model.json"
+    path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {path} ({len(data['text']['weights'])} n-grams, combiner {data['combiner']['weights']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
