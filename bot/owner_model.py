@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,10 @@ class Choice:
 
 class OwnerModel:
     def __init__(self, weights: dict[str, list[float]], bias: list[float], combiner: list[float], combiner_bias: float):
-        self.weights = weights
+        # Each n-gram's four weights sit in one flat array, found by the n-gram's row: a dict of 20,000 small lists
+        # took 19 ms to unpickle on every cold start, this takes a fraction of that.
+        self.rows = {gram: row for row, gram in enumerate(weights)}
+        self.table = array("d", [w for four in weights.values() for w in four])
         self.bias = bias
         self.combiner = combiner
         self.combiner_bias = combiner_bias
@@ -88,10 +92,12 @@ class OwnerModel:
     def probabilities(self, stems: Sequence[str]) -> dict[str, float]:
         """P(verdict | words): a softmax over the four verdicts of the summed weights of the question's n-grams."""
         totals = list(self.bias)
+        table = self.table
         for gram in set(ngrams(stems)):
-            weight = self.weights.get(gram)
-            if weight is not None:
-                totals = [t + w for t, w in zip(totals, weight)]
+            row = self.rows.get(gram)
+            if row is not None:
+                at = row * 4
+                totals = [t + w for t, w in zip(totals, table[at:at + 4])]
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         whole = sum(exps)
