@@ -91,13 +91,17 @@ class OwnerModel:
 
     def probabilities(self, stems: Sequence[str]) -> dict[str, float]:
         """P(verdict | words): a softmax over the four verdicts of the summed weights of the question's n-grams."""
-        totals = list(self.bias)
-        table = self.table
+        product, project, both, unknown = self.bias
+        table, rows = self.table, self.rows
         for gram in set(ngrams(stems)):
-            row = self.rows.get(gram)
+            row = rows.get(gram)
             if row is not None:
                 at = row * 4
-                totals = [t + w for t, w in zip(totals, table[at:at + 4])]
+                product += table[at]
+                project += table[at + 1]
+                both += table[at + 2]
+                unknown += table[at + 3]
+        totals = (product, project, both, unknown)
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         whole = sum(exps)
