@@ -180,10 +180,10 @@ class Advisor:
         the shipped knowledge, and a team's word on its own topics is final.
         """
         choice = model.choose(readings(found, query, model.probabilities(query.tokens), pick))
-        confidence = round(min(0.99, choice.confidence), 3)
         candidate = choice.reading.candidate
-        if candidate is None:
-            return self._unknown(found, confidence)
+        if candidate is None or choice.abstains:
+            return self._unknown(found, round(min(0.99, choice.unknown_confidence), 3))
+        confidence = round(min(0.99, choice.confidence), 3)
         rival = choice.runner_up
         close_call = None
         if (rival is not None and rival.candidate is not None

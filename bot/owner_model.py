@@ -28,6 +28,9 @@ from .knowledge import shipped_dir
 from .matcher import Analysis, Candidate
 
 OWNERS = ("product", "project", "both", "unknown")
+ANSWER_FLOOR = 0.45
+"""Below this confidence in its best topic the honest answer is "not something I know" (chosen by cross-validation
+on the training questions: see training/README.md)."""
 MAX_WORDS = 80
 """The text model reads this many words: the question in a long message is near its start, and cost stays flat."""
 FEATURES = ("text_log_probability", "match_score", "matcher_pick", "is_unknown", "behind_best",
@@ -63,6 +66,12 @@ class Choice:
     none of them is right (a shared task whose shared topic the matcher missed), and normalising hid that."""
     runner_up: Reading | None
     runner_up_confidence: float
+    unknown_confidence: float
+    """The combiner's estimate for "not something I know", for when the best topic is too unlikely to give."""
+
+    @property
+    def abstains(self) -> bool:
+        return self.reading.candidate is None or self.confidence < ANSWER_FLOOR
 
 
 class OwnerModel:
@@ -113,8 +122,9 @@ class OwnerModel:
         order = sorted(range(len(readings)), key=lambda i: -scores[i])
         best = order[0]
         rival = order[1] if len(order) > 1 else None
-        return Choice(readings[best], scores[best],
-                      readings[rival] if rival is not None else None, scores[rival] if rival is not None else 0.0)
+        unknown = next(s for r, s in zip(readings, scores) if r.candidate is None)
+        return Choice(readings[best], scores[best], readings[rival] if rival is not None else None,
+                      scores[rival] if rival is not None else 0.0, unknown)
 
     def _decision(self, reading: Reading) -> float:
         return self.combiner_bias + sum(w * f for w, f in zip(self.combiner, reading.features))

@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from rolecall.bot import knowledge
 from rolecall.bot.advisor import Advisor
 from rolecall.bot.normalize import words
-from rolecall.bot.owner_model import FEATURES, OWNERS, ngrams, readings
+from rolecall.bot.owner_model import ANSWER_FLOOR, FEATURES, OWNERS, OwnerModel, ngrams, readings
 
 ROOT = Path(__file__).resolve().parent.parent
 TUNED_SETS = ("public", "seeds", "holdout", "holdout2")
@@ -39,6 +39,7 @@ QUESTION_WEIGHT = 3.0
 """A labelled question counts for this many knowledge-base phrases: it is how people really ask."""
 TEXT_C = 2.0
 FOLDS = 5
+FLOORS = (0.0, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 def labelled() -> list[tuple[str, str, str]]:
@@ -116,11 +117,13 @@ def fit_combiner(rows: list[Row], probs: dict[int, dict[str, float]]) -> Logisti
     return LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
 
 
-def combined(combiner: LogisticRegression, row: Row, p: dict[str, float]) -> tuple[str, float]:
-    options = readings(row.found, row.query, p, row.pick)
-    scores = [1 / (1 + math.exp(-d)) for d in combiner.decision_function([list(o.features) for o in options])]
-    best = max(range(len(options)), key=lambda i: scores[i])
-    return options[best].owner, scores[best]
+def combined(combiner: LogisticRegression, row: Row, p: dict[str, float], floor: float = ANSWER_FLOOR) -> tuple[str, float]:
+    """What Rolecall would answer, through the same choosing code it runs (OwnerModel.choose)."""
+    scorer = OwnerModel({}, [0.0] * len(OWNERS), [float(w) for w in combiner.coef_[0]], float(combiner.intercept_[0]))
+    choice = scorer.choose(readings(row.found, row.query, p, row.pick))
+    if choice.reading.candidate is None or choice.confidence < floor:
+        return "unknown", choice.unknown_confidence
+    return choice.reading.owner, choice.confidence
 
 
 def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> None:
@@ -128,10 +131,13 @@ def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> None:
     right: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     buckets: dict[float, list[bool]] = {}
+    floors: Counter[float] = Counter()
     for fold in folds(rows):
         held = {id(r) for r in fold}
         combiner = fit_combiner([r for r in rows if id(r) not in held], probs)
         for row in fold:
+            for floor in FLOORS:
+                floors[floor] += combined(combiner, row, probs[id(row)], floor)[0] == row.verdict
             owner, confidence = combined(combiner, row, probs[id(row)])
             seen[row.group] += 1
             right[row.group] += owner == row.verdict
@@ -140,6 +146,7 @@ def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> None:
         base = sum(r.pick == r.verdict for r in rows if r.group == group) / seen[group]
         print(f"  {group:22s} {seen[group]:4d}  combined {right[group] / seen[group]:.1%}  matcher alone {base:.1%}")
     print(f"  all                    {sum(seen.values()):4d}  combined {sum(right.values()) / sum(seen.values()):.1%}")
+    print("  answering only from a confidence of: " + ", ".join(f"{f} -> {floors[f] / len(rows):.1%}" for f in FLOORS))
     for low in sorted(buckets):
         hits = buckets[low]
         print(f"  confidence {low:.1f}+  {len(hits):4d} answers  {sum(hits) / len(hits):.1%} right")
