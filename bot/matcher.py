@@ -94,6 +94,17 @@ class _Phrase(NamedTuple):
     """All the phrase's stems in order, padded with spaces, to test whether the question has it verbatim."""
 
 
+class _NearWords(NamedTuple):
+    """The known words a typo search of one length looks at, with bit masks over them (bit i: `words[i]`) that
+    rule most of them out before any edit distance is worked out, without ever ruling out a word within reach."""
+
+    words: list[str]
+    lacking: dict[str, int]
+    """Per letter: the words without it."""
+    at_most: list[int]
+    """at_most[n]: the words with at most n distinct letters (the last item: all of them)."""
+
+
 @dataclass
 class Analysis:
     """What the matcher made of a question: topic words known, fuzzy, and unseen."""
@@ -182,12 +193,12 @@ class Matcher:
         """The phrases' own padded strings (shared with them, not copies): is a run of words a whole phrase?"""
         self._surface_words = list(surface)
         self._surface = surface
-        self._surface_near: dict[int, list[str]] = {}
+        self._surface_near: dict[int, _NearWords] = {}
         """For each length of typed word, the known words a typo search looks at, in their usual order: a word
         within `allowed` edits of another is within as many letters of its length, so most words are never compared."""
         for length in range(FUZZY_MIN_LENGTH, max(map(len, self._surface_words), default=0) + 3):
             allowed = _allowed_edits(length)
-            self._surface_near[length] = [w for w in self._surface_words if abs(len(w) - length) <= allowed]
+            self._surface_near[length] = _near_words([w for w in self._surface_words if abs(len(w) - length) <= allowed])
         self._fuzzy = lru_cache(maxsize=50_000)(self._fuzzy_uncached)
 
     def _common_only_postings(self) -> dict[str, array[int]]:
@@ -312,8 +323,12 @@ class Matcher:
             return None
         allowed = _allowed_edits(len(word))
         own = stem(word)
-        near = self._surface_near.get(len(word), ())
-        for surface, distance, _ in process.extract(word, near, scorer=OSA.distance, score_cutoff=allowed, limit=4):
+        near = self._surface_near.get(len(word))
+        if near is None:
+            return None
+        found = process.extract(word, _typo_candidates(near, word, allowed), scorer=OSA.distance,
+                                score_cutoff=allowed, limit=4)
+        for surface, distance, _ in found:
             token = self._surface[surface]
             if token == own or not _plausible_typo(word, surface) or _one_letter_longer(own, token):
                 continue
@@ -600,6 +615,51 @@ def _together(phrase: _Phrase, query: Analysis) -> bool:
         if at is not None:
             low, high, count = min(low, at), max(high, at), count + 1
     return count == 0 or high - low <= count
+
+
+def _near_words(words: list[str]) -> _NearWords:
+    lacking: dict[str, int] = {}
+    counts = [len(set(w)) for w in words]
+    exactly = [0] * (max(counts, default=0) + 1)
+    everything = (1 << len(words)) - 1
+    for letter in sorted({c for w in words for c in w}):
+        lacking[letter] = int("".join("0" if letter in w else "1" for w in reversed(words)), 2)
+    for i, count in enumerate(counts):
+        exactly[count] |= 1 << i
+    at_most = [0] * len(exactly)
+    for n, group in enumerate(exactly):
+        at_most[n] = group | (at_most[n - 1] if n else 0)
+    at_most[-1] = everything
+    return _NearWords(words, lacking, at_most)
+
+
+def _typo_candidates(near: _NearWords, word: str, allowed: int) -> list[str]:
+    """The words of `near` (in order) that could be within `allowed` edits of `word`: an edit brings in at most
+    one letter and takes away at most one, so a word lacking more than `allowed` of the typed word's distinct
+    letters, or holding more than `allowed` letters it lacks, is out of reach. With `shared` letters in common,
+    n typed and u own distinct letters, both counts are n - shared and u - shared: only the first is counted."""
+    letters = set(word)
+    everything = near.at_most[-1]
+    lack1 = lack2 = lack3 = 0  # the words lacking at least 1, 2, 3 of the typed word's letters
+    for letter in letters:
+        lack = near.lacking.get(letter, everything)
+        lack3 |= lack2 & lack
+        lack2 |= lack1 & lack
+        lack1 |= lack
+    too_many = (lack1, lack2, lack3)
+    n, at_most = len(letters), near.at_most
+    last = len(at_most) - 1
+    keep = at_most[min(n, last)] & ~too_many[allowed]
+    for extra in range(1, allowed + 1):  # words with `extra` more letters may lack only `allowed - extra` of them
+        if n + extra <= last:
+            keep |= (at_most[n + extra] & ~at_most[n + extra - 1]) & ~too_many[allowed - extra]
+    found = []
+    words = near.words
+    while keep:
+        low = keep & -keep
+        found.append(words[low.bit_length() - 1])
+        keep ^= low
+    return found
 
 
 def _allowed_edits(length: int) -> int:
