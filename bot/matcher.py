@@ -22,6 +22,7 @@ from array import array
 from bisect import insort
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from rapidfuzz import process
@@ -355,27 +356,40 @@ class Matcher:
         # ones) cap every entry's question cover, and so how far down the covers a candidate can still come from.
         reach = QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * self._question_cover(
             [(w, p) for _, w, p in weighted], penalty)
-        ranked = sorted(covers.items(), key=lambda item: -item[1])
-        scored: list[Candidate] = []
+        ranked = sorted(covers.items(), key=itemgetter(1), reverse=True)  # stable: ties keep their order
+        return query, self._top(ranked, limit, reach, weighted, penalty)
+
+    def _top(self, ranked: list[tuple[int, float]], limit: int, reach: float,
+             weighted: list[tuple[str, float, float]], penalty: float) -> list[Candidate]:
+        """The best `limit` of these entries (best cover first) by (score, cover, id), looking at each only while
+        it could still rank. Kept as plain tuples (rank key, then a count that keeps equal keys in arrival order),
+        so that most entries cost a comparison of two floats; the candidates are made for the winners alone."""
         terms = [t for t, _, _ in weighted]
         covers_of: dict[tuple[bool, ...], float] = {}  # entries explaining the same words share a question cover
-        for index, cover in ranked:
+        vocabs, entries = self._entry_vocab, self.kb.entries
+        top: list[tuple[float, float, str, int, int, float]] = []
+        bar = -math.inf  # the worst score kept, once `limit` are kept
+        for seen, (index, cover) in enumerate(ranked):
             lift = cover ** 1.5
-            if len(scored) >= limit and lift * reach < scored[-1].score:
+            if lift * reach < bar:
                 break
-            vocab = self._entry_vocab[index]
+            vocab = vocabs[index]
             explains = tuple([t in vocab for t in terms])
             question = covers_of.get(explains)
             if question is None:
                 question = covers_of[explains] = self._question_cover(
                     [(w, p) for (_, w, p), hit in zip(weighted, explains) if hit], penalty)
             score = lift * (QUESTION_COVER_FLOOR + (1 - QUESTION_COVER_FLOOR) * question)
-            entry = self.kb.entries[index]
-            if len(scored) >= limit and (-score, -cover, entry.id) >= _rank(scored[-1]):
+            if score < bar:
                 continue  # would rank below the top `limit`
-            insort(scored, Candidate(entry, score, cover, question), key=_rank)
-            del scored[limit:]
-        return query, scored
+            key = (-score, -cover, entries[index].id, seen, index, question)
+            if len(top) >= limit and key >= top[-1]:
+                continue
+            insort(top, key)
+            del top[limit:]
+            if len(top) >= limit:
+                bar = -top[-1][0]
+        return [Candidate(entries[index], -score, -cover, question) for score, cover, _, _, index, question in top]
 
     def only_verbs(self, entry: Entry, query: Analysis) -> bool:
         """Whether the question shares nothing with this entry but doing-verbs ("write", "run")."""
@@ -536,10 +550,6 @@ class Matcher:
                 if self._phrases[pid].seq in query.seq:
                     found.append(pid)
         return found
-
-
-def _rank(candidate: Candidate) -> tuple:
-    return (-candidate.score, -candidate.phrase_cover, candidate.entry.id)
 
 
 def _stop_weight(token: str) -> float:
