@@ -496,26 +496,29 @@ class Matcher:
     def _exact_covers(self, bounded: list[tuple[float, int, float]], query: Analysis, best: dict[int, float]) -> None:
         """Raise each entry's best cover in `best` with these phrases' exact covers (`content`: the weight matched,
         context discounted)."""
-        phrases, inv_total, share = self._phrases, self._inv_total, self._stop_share
+        phrases, inv_total, share, idf = self._phrases, self._inv_total, self._stop_share, self.idf
         stops = {t: _stop_weight(t) for t in query.stops}
-        for _, pid, content in bounded:
+        factor, known, said = query.factor, query.known, query.seq
+        best_of = best.get
+        for _, pid, content in bounded:  # locals and one unpacking: this runs for hundreds of phrases a question
             phrase = phrases[pid]
+            entry, words_in, framing, seq = phrase
             inv = inv_total[pid]
-            so_far = best.get(phrase.entry, 0.0)
+            so_far = best_of(entry, 0.0)
             if content * inv + share[pid] <= so_far:
                 continue  # even with every framing word present it can't beat this entry's best phrase
-            if query.factor and phrase.seq in query.seq and not all(t in query.factor for t in phrase.content):
+            if factor and seq in said and not all(t in factor for t in words_in):
                 # said as written across the task and its context ("return on investment"): one topic, in full
-                content = sum(self.idf[t] for t in phrase.content if t in query.known)
-            if phrase.stops:
-                content += sum(stops.get(t, 0.0) for t in phrase.stops)
+                content = sum([idf[t] for t in words_in if t in known])
+            if framing:
+                content += sum([stops.get(t, 0.0) for t in framing])
             cover = content * inv
             if cover <= so_far:
                 continue  # scattering only lowers a cover: no need to look at word positions
-            if len(phrase.content) + len(phrase.stops) > 1 and not _together(phrase, query):
+            if len(words_in) + len(framing) > 1 and not _together(phrase, query):
                 cover *= SCATTERED_FACTOR
             if cover > so_far:
-                best[phrase.entry] = cover
+                best[entry] = cover
 
     def _slot_penalty(self, slot: dict[str, float]) -> float:
         """What a question word counts against an entry that does not explain it."""
@@ -615,15 +618,23 @@ def _together(phrase: _Phrase, query: Analysis) -> bool:
     """All the phrase's words within a short stretch of the question, in any order ("interview customers")."""
     positions = query.positions
     low, high, count = 1 << 30, -1, 0
-    for token in phrase.content:  # a plain loop: this runs for most candidate phrases of every question
+    for token in phrase.content:  # a plain loop, no min/max calls: this runs for most candidate phrases
         at = positions.get(token)
         if at is None:
             return False
-        low, high, count = min(low, at), max(high, at), count + 1
+        if at < low:
+            low = at
+        if at > high:
+            high = at
+        count += 1
     for token in phrase.stops:
         at = positions.get(token)
         if at is not None:
-            low, high, count = min(low, at), max(high, at), count + 1
+            if at < low:
+                low = at
+            if at > high:
+                high = at
+            count += 1
     return count == 0 or high - low <= count
 
 
