@@ -127,7 +127,8 @@ class Advisor:
         if early is not None:
             return early
         query, found, pick = self.match(question, tokens)
-        if self.model is not None and not (pick != "unknown" and not knowledge.is_shipped(found[0].entry)):
+        team_pick = pick != "unknown" and not knowledge.is_shipped(found[0].entry)
+        if self.model is not None and not team_pick:
             return self._weighed(found, query, pick, self.model)
         if pick != "unknown":
             return self._verdict(found, query)
