@@ -19,7 +19,7 @@ from . import glossary, knowledge, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
-from .owner_model import OwnerModel, model_path, readings
+from .owner_model import DEEP_LIMIT, WEAKER_SHARE, OwnerModel, missing_owners, model_path, readings
 from .parts import Reading, Verdict
 from .plain_text import verdict_text
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES, STOPWORDS
@@ -129,7 +129,7 @@ class Advisor:
         query, found, pick = self.match(question, tokens)
         team_pick = pick != "unknown" and not knowledge.is_shipped(found[0].entry)
         if self.model is not None and not team_pick:
-            return self._weighed(found, query, pick, self.model)
+            return self._weighed(question, tokens, (query, found, pick), self.model)
         if pick != "unknown":
             return self._verdict(found, query)
         return self._unknown(found)
@@ -174,13 +174,36 @@ class Advisor:
         confidence = calibrate(best.score, margin, entry.owner)
         return self._answer(entry, confidence, close_call)
 
-    def _weighed(self, found: list[Candidate], query: Analysis, pick: str, model: OwnerModel) -> Answer:
+    def offered(self, question: str, tokens: list[str], matched: tuple[Analysis, list[Candidate]],
+                probabilities: dict[str, float]) -> list[Candidate]:
+        """The readings the combiner weighs: the matcher's top topics, less those that are only a weaker match of the
+        best one's words (WEAKER_SHARE), and for each owner the text model expects but none of them has, its best
+        topic further down that reads other words of the question than the best topic does (DEEPEN_FROM). The
+        training script offers the combiner the same."""
+        query, found = matched
+        if not found:
+            return found
+        best = found[0]
+        offered = [best] + [c for c in found[1:] if c.score >= WEAKER_SHARE * best.score
+                            or self.matcher.reads_other_words(c.entry, best.entry, query)]
+        missing = missing_owners(found, probabilities)
+        if not missing:
+            return offered
+        _, deeper = self.matcher.candidates(question, DEEP_LIMIT, tokens=tokens)
+        extra = (next((c for c in deeper if c.entry.owner == owner), None) for owner in missing)
+        return offered + [c for c in extra if c is not None and self.matcher.reads_other_words(c.entry, best.entry, query)]
+
+    def _weighed(self, question: str, tokens: list[str], matched: tuple[Analysis, list[Candidate], str],
+                 model: OwnerModel) -> Answer:
         """The reading the learned combiner trusts most, among the matcher's best topic per owner and "unknown".
 
         A team's own entry that the matcher picks is left alone (the caller sees to it): the model was trained on
         the shipped knowledge, and a team's word on its own topics is final.
         """
-        choice = model.choose(readings(found, query, model.probabilities(query.tokens), pick))
+        query, found, pick = matched
+        probabilities = model.probabilities(query.tokens)
+        found = self.offered(question, tokens, (query, found), probabilities)
+        choice = model.choose(readings(found, query, probabilities, pick))
         candidate = choice.reading.candidate
         if candidate is None or choice.abstains:
             return self._unknown(found, round(min(0.99, choice.unknown_confidence), 3))

@@ -391,6 +391,12 @@ class Matcher:
                 bar = -top[-1][0]
         return [Candidate(entries[index], -score, -cover, question) for score, cover, _, _, index, question in top]
 
+    def reads_other_words(self, entry: Entry, than: Entry, query: Analysis) -> bool:
+        """Whether this entry explains a question word that `than` does not: another reading of the question, not a
+        weaker match of the same words ("planning" against "the release plan")."""
+        theirs = self._entry_vocab[self._index[than.id]]
+        return any(t in query.known and t not in theirs for t in self._entry_vocab[self._index[entry.id]])
+
     def only_verbs(self, entry: Entry, query: Analysis) -> bool:
         """Whether the question shares nothing with this entry but doing-verbs ("write", "run")."""
         shared = [t for t in self._entry_vocab[self._index[entry.id]] if t in query.known]
