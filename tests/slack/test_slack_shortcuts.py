@@ -47,7 +47,7 @@ async def test_the_shortcut_answers_privately_about_the_chosen_message(slack, mo
     seen = []
     handle = conversation.handle
     monkeypatch.setattr(conversation, "handle", lambda m, i=None: seen.append((m, i)) or handle(m, i))
-    status, url = await slack.message_action(slack_text("who owns the release plan & the <draft>?"))
+    status, url = await slack.message_action(slack_text("who owns the roadmap & the <draft>?"))
     assert status == 200
     (note,) = await mock_slack.wait_for("chat.postEphemeral")
     assert note.body["channel"] == "C0001" and note.body["user"] == "UANN"
@@ -55,7 +55,7 @@ async def test_the_shortcut_answers_privately_about_the_chosen_message(slack, mo
     assert block_text(note.body).startswith(("Project", "Product", "Both"))  # a verdict on the message's text
     assert any(v.startswith("share:") for v in poll_buttons(note.body["blocks"]))
     ((asked, intent),) = seen
-    assert intent == AboutMessage("who owns the release plan & the <draft>?")  # decoded once
+    assert intent == AboutMessage("who owns the roadmap & the <draft>?")  # decoded once
     assert asked.user == "UANN" and asked.channel == "C0001" and asked.workspace == "T0001"
     assert not mock_slack.calls_to("chat.postMessage") and not mock_slack.calls_to(url)
 
