@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from .index_cache import cached
+from .knowledge import shipped_dir
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&/+]*")
 
 
 @lru_cache(maxsize=1)
 def terms() -> dict[str, tuple[str, str]]:
-    """Abbreviation in lower case -> (as teams write it, what it stands for)."""
-    path = resources.files("rolecall.knowledge").joinpath("glossary.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """Abbreviation in lower case -> (as teams write it, what it stands for).
+
+    Read through the on-disk cache like the index: every verdict names its topic through `proper_case`, and parsing
+    the file meant importing PyYAML, a tenth of a cached start.
+    """
+    path = shipped_dir() / "glossary.yaml"
+    return cached([path], lambda: _parse(path.read_text(encoding="utf-8")))
+
+
+def _parse(text: str) -> dict[str, tuple[str, str]]:
+    import yaml
+
+    data = yaml.safe_load(text) or {}
     return {str(k).lower(): (str(k), str(v)) for k, v in data.items()}
 
 

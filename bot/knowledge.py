@@ -16,13 +16,15 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .normalize import phrase_key
 from .sources import FILE_NAME as SOURCES_FILE
 from .sources import Source, load_sources
-from .yaml_nodes import KnowledgeError, KnowledgeErrors, compose_file, node_line, scalar
+from .yaml_nodes import KnowledgeError, KnowledgeErrors, compose_file, is_mapping, is_sequence, node_line, scalar
+
+if TYPE_CHECKING:
+    import yaml
 
 OWNERS = ("product", "project", "both")
 KINDS = (
@@ -200,13 +202,13 @@ def _entry_nodes(path: Path) -> list[yaml.Node]:
     root = compose_file(path)
     if root is None:
         return []
-    if not isinstance(root, yaml.SequenceNode):
+    if not is_sequence(root):
         raise KnowledgeError(str(path), node_line(root), "the file must be a list of entries (each starting with '- id:')")
     return list(root.value)
 
 
 def _entry(name: str, node: yaml.Node) -> Entry:
-    if not isinstance(node, yaml.MappingNode):
+    if not is_mapping(node):
         raise KnowledgeError(name, node_line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
@@ -268,7 +270,7 @@ def due_for_review(kb: KnowledgeBase, *, older_than_days: int, today: date | Non
 
 
 def _phrases(name: str, node: yaml.Node) -> tuple[str, ...]:
-    if not isinstance(node, yaml.SequenceNode) or not node.value:
+    if not is_sequence(node) or not node.value:
         raise KnowledgeError(name, node_line(node), "'phrases' must be a non-empty list")
     return tuple(scalar(name, item, "phrase").lower() for item in node.value)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
+from .yaml_nodes import KnowledgeError, compose_file, is_mapping, is_sequence, node_line, scalar
 
-from .yaml_nodes import KnowledgeError, compose_file, node_line, scalar
+if TYPE_CHECKING:
+    import yaml
 
 FILE_NAME = "sources.yaml"
 _KEYS = {"id", "title", "author", "url", "files"}
@@ -39,7 +41,7 @@ def load_sources(paths: list[Path]) -> dict[str, Source]:
         root = compose_file(path)
         if root is None:
             continue
-        if not isinstance(root, yaml.SequenceNode):
+        if not is_sequence(root):
             raise KnowledgeError(str(path), node_line(root), "the sources file must be a list of sources")
         for node in root.value:
             source, names = _source(str(path), node)
@@ -51,7 +53,7 @@ def load_sources(paths: list[Path]) -> dict[str, Source]:
 
 
 def _source(name: str, node: yaml.Node) -> tuple[Source, list[str]]:
-    if not isinstance(node, yaml.MappingNode):
+    if not is_mapping(node):
         raise KnowledgeError(name, node_line(node), "each source must be a mapping with id and title")
     fields: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
@@ -63,7 +65,7 @@ def _source(name: str, node: yaml.Node) -> tuple[Source, list[str]]:
         if key not in fields:
             raise KnowledgeError(name, node_line(node), f"source is missing '{key}'")
     files = fields.get("files")
-    if files is not None and not isinstance(files, yaml.SequenceNode):
+    if files is not None and not is_sequence(files):
         raise KnowledgeError(name, node_line(files), "'files' must be a list of file names")
     optional = {k: scalar(name, fields[k], k) for k in ("author", "url") if k in fields}
     source = Source(scalar(name, fields["id"], "id"), scalar(name, fields["title"], "title"), **optional)

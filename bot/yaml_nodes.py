@@ -6,11 +6,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""The C loader is several times faster; the pure-Python one where libyaml is missing."""
+if TYPE_CHECKING:
+    import yaml
+# PyYAML itself is imported where a file is parsed: a start that reads the index from its cache parses no YAML,
+# and the import was a tenth of that start.
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,11 @@ def compose_file(path: Path) -> yaml.Node | None:
     """A YAML file's node tree (which keeps line numbers); unreadable or invalid files raise KnowledgeError."""
     name = str(path)
     text = read_text(path)
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is several times faster
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
@@ -84,7 +88,21 @@ def node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def is_sequence(node: yaml.Node | None) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.SequenceNode)
+
+
+def is_mapping(node: yaml.Node | None) -> bool:
+    import yaml
+
+    return isinstance(node, yaml.MappingNode)
+
+
 def scalar(name: str, node: yaml.Node, key: str) -> str:
+    import yaml
+
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise KnowledgeError(name, node_line(node), f"'{key}' must be a non-empty text")
     return str(node.value).strip()

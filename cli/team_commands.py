@@ -14,7 +14,6 @@ from pathlib import Path
 from .bot.advisor import Advisor, topic_label
 from .bot.decisions import Decision, Decisions, iso_date, now, topic_key
 from .bot.parts import OWNERS
-from .bot.store_url import open_store
 
 PLATFORM, WORKSPACE = "terminal", "local"
 """The terminal's workspace, as `rolecall chat` uses it (see Message's defaults)."""
@@ -51,6 +50,8 @@ def resolve_topic(advisor: Advisor, text: str) -> str:
 
 
 def decisions(store_url: str | None) -> Decisions:
+    from .bot.store_url import open_store  # here, not at the top: `ask` without a store never loads SQLite
+
     return Decisions(open_store(store_url))
 
 
