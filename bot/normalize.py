@@ -22,9 +22,8 @@ _PLATFORM_TOKEN = re.compile(
 _SLACK_LINK_LABEL = re.compile(r"<https?://[^>|]{0,500}\|([^>]{0,200})>", re.IGNORECASE)
 _EMOJI_SHORTCODE = re.compile(r":[a-z0-9_+-]{1,40}:", re.IGNORECASE)
 _AT_WORD = re.compile(r"(?<!\w)@[\w.-]{1,40}")
-_APOSTROPHE = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[^\w]+")
-_UNDERSCORE = re.compile(r"_+")
+_APOSTROPHES = str.maketrans("", "", "'’‘`´")
+_WORD = re.compile(r"[^\W_]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DIGITS = re.compile(r"^\d+(?:st|nd|rd|th|s|k|m)?$")
 
@@ -72,10 +71,9 @@ def defang(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case words of `text`, with mentions, emoji and punctuation gone."""
     text = clean(text)
-    text = _AT_WORD.sub(" ", text)
-    text = _APOSTROPHE.sub("", text.casefold())
-    text = _UNDERSCORE.sub(" ", _NON_WORD.sub(" ", text))
-    return text.split()
+    if "@" in text:  # the look-behind walks every character: a third of the time of a long message
+        text = _AT_WORD.sub(" ", text)
+    return _WORD.findall(text.casefold().translate(_APOSTROPHES))  # runs of letters and digits; "_" splits
 
 
 _BRITISH = (
