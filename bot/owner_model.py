@@ -55,10 +55,24 @@ def model_path() -> Path:
     return shipped_dir() / "owner_model.json"
 
 
+SHAPE_LENGTHS = 12
+"""Messages this long or longer share one length feature."""
+
+
 def ngrams(stems: Sequence[str]) -> list[str]:
-    """What the text model reads: each stem and each pair of neighbours ("road map" and "roadmap" both count)."""
+    """What the text model reads: each stem and each pair of neighbours ("road map" and "roadmap" both count), and
+    the message's shape — how it opens ("^is", "^who own"), how it ends, and how long it is. The shape tells a
+    question about a role ("is jira a pdm thing") from chat that happens to hold a domain word, and a pasted
+    paragraph from a one-line ask. Cross-validation on the 5,064 training questions: 88.1% -> 89.6%, answers at
+    confidence >= 0.9 from 3,040 (96.9% right) to 3,418 (97.0% right); skip-pairs and word triples did not help."""
     head = list(stems[:MAX_WORDS])
-    return head + [f"{a} {b}" for a, b in zip(head, head[1:])]
+    grams = head + [f"{a} {b}" for a, b in zip(head, head[1:])]
+    grams.append(f"#length {min(len(stems), SHAPE_LENGTHS)}")
+    if head:
+        grams += [f"^{head[0]}", f"{head[-1]}$"]
+    if len(head) > 1:
+        grams.append(f"^{head[0]} {head[1]}")
+    return grams
 
 
 @dataclass(frozen=True)
