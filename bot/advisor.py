@@ -19,7 +19,7 @@ from . import glossary, knowledge, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
-from .owner_model import DEEP_LIMIT, WEAKER_SHARE, OwnerModel, missing_owners, model_path, readings
+from .owner_model import DEEP_LIMIT, WEAKER_SHARE, OwnerModel, WholeRoles, missing_owners, model_path, readings
 from .parts import Reading, Verdict
 from .plain_text import verdict_text
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES, STOPWORDS
@@ -178,11 +178,21 @@ class Advisor:
                 probabilities: dict[str, float]) -> list[Candidate]:
         """The readings the combiner weighs: the matcher's top topics, less those that are only a weaker match of the
         best one's words (WEAKER_SHARE), and for each owner the text model expects but none of them has, its best
-        topic further down that reads other words of the question than the best topic does (DEEPEN_FROM). The
+        topic further down that reads other words of the question than the best topic does (DEEPEN_FROM); and when
+        none of them is shared and the question names both roles, the two roles as a whole (WholeRoles). The
         training script offers the combiner the same."""
+        offered = self._deepened(question, tokens, matched, probabilities)
+        if all(c.entry.owner != "both" for c in offered):
+            entry = roles.whole_roles(self.kb, tokens)
+            if entry is not None:
+                offered.append(WholeRoles(entry, 0.0, 0.0, 0.0))
+        return offered
+
+    def _deepened(self, question: str, tokens: list[str], matched: tuple[Analysis, list[Candidate]],
+                  probabilities: dict[str, float]) -> list[Candidate]:
         query, found = matched
         if not found:
-            return found
+            return []
         best = found[0]
         offered = [best] + [c for c in found[1:] if c.score >= WEAKER_SHARE * best.score
                             or self.matcher.reads_other_words(c.entry, best.entry, query)]
@@ -213,6 +223,7 @@ class Advisor:
         if (rival is not None and rival.candidate is not None
                 and (choice.confidence - choice.runner_up_confidence < CLOSE_CALL_GAP
                      or candidate.score - rival.candidate.score < CLOSE_CALL_MARGIN)
+                and not isinstance(rival.candidate, WholeRoles)
                 and not self.matcher.only_verbs(rival.candidate.entry, query)):
             close_call = Reading(topic_label(rival.candidate.entry), rival.owner, rival.candidate.entry.id)
         return self._answer(candidate.entry, confidence, close_call)

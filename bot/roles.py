@@ -57,13 +57,10 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
             and not (product and project and (t in _MOVING or t in _NEEDING))]
     if rest:
         return None
-    if product and project and any(t in _MOVING for t in tokens):
-        return _entry_answer(kb, "career-switching")
-    if product and project and _asks_for_both(tokens):
-        return _entry_answer(kb, "concept-need-both-roles")
     if product and project:
-        if any(t in _DIFFERENCE for t in tokens) or not kinds:
-            return _describe(kb, "both")
+        if any(t in _DIFFERENCE for t in tokens) or not kinds or _whole_roles_id(tokens) != _ROLE_ENTRY["both"]:
+            entry = whole_roles(kb, tokens)
+            return Listing(entry.owner, entry.answer) if entry else None
         return None  # "skills of product and project managers?" is about the shared skills: leave it to the matcher
     role = "product" if product else "project"
     kind = next((k for k in kinds if k != "responsibility"), kinds[0] if kinds else None)
@@ -74,10 +71,22 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
     return _list_kind(kb, role, kind)
 
 
-def _entry_answer(kb: KnowledgeBase, entry_id: str) -> Listing | None:
-    """A question about the two roles that one entry answers whole: moving between them, needing both."""
-    entry = kb.by_id.get(entry_id)
-    return Listing(entry.owner, entry.answer) if entry else None
+def whole_roles(kb: KnowledgeBase, tokens: list[str]) -> Entry | None:
+    """The entry that answers a question about the two roles as a whole — how they differ, moving from one to the
+    other, needing both — or None when the question does not name both roles. The owner model also offers it as
+    the shared reading of a question that names both roles among other words ("eli5: pdm vs pjm?", "can the pdm
+    and the pjm be the same person on a tiny team?"), which no topic's phrases match."""
+    if not (any(t in ROLE_PRODUCT for t in tokens) and any(t in ROLE_PROJECT for t in tokens)):
+        return None
+    return kb.by_id.get(_whole_roles_id(tokens))
+
+
+def _whole_roles_id(tokens: list[str]) -> str:
+    if any(t in _MOVING for t in tokens):
+        return "career-switching"
+    if _asks_for_both(tokens):
+        return "concept-need-both-roles"
+    return _ROLE_ENTRY["both"]
 
 
 def _asks_for_both(tokens: list[str]) -> bool:
@@ -90,10 +99,9 @@ def _describe(kb: KnowledgeBase, role: str) -> Listing | None:
     if entry is None:
         return None
     text = entry.answer
-    if role != "both":
-        duties = _names(kb, role, "responsibility", limit=8)
-        if duties:
-            text += f"\nTypical responsibilities: {duties}."
+    duties = _names(kb, role, "responsibility", limit=8)
+    if duties:
+        text += f"\nTypical responsibilities: {duties}."
     return Listing(entry.owner, text)
 
 
