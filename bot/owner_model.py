@@ -71,7 +71,7 @@ better in cross-validation but learned accidents of the training sets ("can some
 week?" was unknown because most 8-word training messages were)."""
 
 
-def ngrams(stems: Sequence[str]) -> list[str]:
+def ngrams(stems: Sequence[str], *, shape: bool = True) -> list[str]:
     """What the text model reads: each stem and each pair of neighbours ("road map" and "roadmap" both count), and
     the message's shape — how it opens ("^is", "^who own"), how it ends, and whether it is short, middling or
     long. The shape tells a question about a role ("is jira a pdm thing") from chat that happens to hold a domain
@@ -79,6 +79,8 @@ def ngrams(stems: Sequence[str]) -> list[str]:
     the shape, 90.6% with it; skip-pairs and word triples did not help."""
     head = list(stems[:MAX_WORDS])
     grams = head + [f"{a} {b}" for a, b in zip(head, head[1:])]
+    if not shape:  # a knowledge-base phrase is not a message: its shape would teach "short means in scope"
+        return grams
     size = len(stems)
     grams.append("#short" if size <= SHORT_MESSAGE else "#middling" if size <= LONG_MESSAGE else "#long")
     if head:

@@ -71,7 +71,7 @@ def text_examples(advisor: Advisor, rows: list[Row]) -> tuple[list[dict[str, int
     weights = [QUESTION_WEIGHT] * len(rows)
     for entry in advisor.kb.entries:
         for phrase in entry.phrases:
-            docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens), 1))  # no framing: that is
+            docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens, shape=False), 1))  # no framing: that is
             # learned from real questions only (wrapped in "who owns", every phrase taught that framing is never unknown)
             labels.append(entry.owner)
             weights.append(1.0)

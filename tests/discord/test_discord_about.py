@@ -59,7 +59,7 @@ def share_id(message: dict) -> str:
 
 async def test_who_owns_this_answers_privately_about_the_message_without_the_content_intent(fake, bot, advisor):
     assert not bot.intents.message_content
-    body, card = await who_owns_this(fake, "Can someone take the release plan this week? <@&123> @everyone")
+    body, card = await who_owns_this(fake, "Can someone take the release plan? <@&123> @everyone")
     assert body["type"] == CHANNEL_MESSAGE and body["data"]["flags"] & EPHEMERAL
     assert body["data"]["allowed_mentions"] == {"parse": []}
     (embed,) = card["embeds"]
