@@ -67,16 +67,16 @@ def model_path() -> Path:
 SHORT_MESSAGE = 4
 LONG_MESSAGE = 15
 """Stem counts that bound the three message lengths the text model tells apart. Exact lengths did 0.2 points
-better in cross-validation but learned accidents of the training sets ("can someone take the release plan this
-week?" was unknown because most 8-word training messages were)."""
+better in cross-validation but learned accidents of the training sets (a weight of its own for 8-word messages,
+most of which were everyday chat)."""
 
 
 def ngrams(stems: Sequence[str], *, shape: bool = True) -> list[str]:
     """What the text model reads: each stem and each pair of neighbours ("road map" and "roadmap" both count), and
     the message's shape — how it opens ("^is", "^who own"), how it ends, and whether it is short, middling or
     long. The shape tells a question about a role ("is jira a pdm thing") from chat that happens to hold a domain
-    word, and a pasted paragraph from a one-line ask. Cross-validation on 6,011 training questions: 90.3% without
-    the shape, 90.6% with it; skip-pairs and word triples did not help."""
+    word, and a pasted paragraph from a one-line ask. Knowledge-base phrases are read without it (shape=False).
+    What it did in cross-validation, and what was tried beside it, is in training/README.md."""
     head = list(stems[:MAX_WORDS])
     grams = head + [f"{a} {b}" for a, b in zip(head, head[1:])]
     if not shape:  # a knowledge-base phrase is not a message: its shape would teach "short means in scope"

@@ -58,10 +58,11 @@ def listing(kb: KnowledgeBase, tokens: list[str]) -> Listing | None:
     if rest:
         return None
     if product and project:
-        if any(t in _DIFFERENCE for t in tokens) or not kinds or _whole_roles_id(tokens) != _ROLE_ENTRY["both"]:
-            entry = whole_roles(kb, tokens)
-            return Listing(entry.owner, entry.answer) if entry else None
-        return None  # "skills of product and project managers?" is about the shared skills: leave it to the matcher
+        entry_id = _whole_roles_id(tokens)
+        if entry_id == _ROLE_ENTRY["both"] and kinds and not any(t in _DIFFERENCE for t in tokens):
+            return None  # "skills of product and project managers?" is about the shared skills: leave it to the matcher
+        entry = kb.by_id.get(entry_id)
+        return Listing(entry.owner, entry.answer) if entry else None
     role = "product" if product else "project"
     kind = next((k for k in kinds if k != "responsibility"), kinds[0] if kinds else None)
     if kind is None:
