@@ -19,7 +19,16 @@ from . import glossary, knowledge, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
-from .owner_model import DEEP_LIMIT, WEAKER_SHARE, OwnerModel, WholeRoles, missing_owners, model_path, readings
+from .owner_model import (
+    DEEP_LIMIT,
+    WEAKER_SHARE,
+    OwnerModel,
+    SplitRoles,
+    WholeRoles,
+    missing_owners,
+    model_path,
+    readings,
+)
 from .parts import Reading, Verdict
 from .plain_text import verdict_text
 from .vocabulary import FACTUAL_OPENERS, GREETINGS, OWNERSHIP_CUES, STOPWORDS
@@ -50,6 +59,9 @@ CLOSE_CALL_MARGIN = 0.06
 CLOSE_CALL_GAP = 0.15
 """A reading with another owner this close in the combiner's confidence, or matched within CLOSE_CALL_MARGIN, is
 offered beside the verdict."""
+SPLIT_DEPTH = 2
+"""How many of each one-role owner's best topics may form a split reading (SplitRoles): deeper ones are rarely the
+parts a question means."""
 LOW_CONFIDENCE = 0.65
 """Answers below this confidence count as gaps in the knowledge too."""
 """A runner-up with another owner this close is worth mentioning."""
@@ -90,9 +102,13 @@ class Answer:
         return defang(verdict_text(self.part))
 
     def as_json(self) -> dict[str, Any]:
-        """ask --json's contract, exactly."""
-        return {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic, "text": self.text,
-                "source": self.part.source, "quote": self.part.quote}
+        """ask --json's contract, exactly; a split answer lists its two parts as `verdicts`, as several topics do."""
+        obj: dict[str, Any] = {"verdict": self.verdict, "confidence": round(self.confidence, 3), "topic": self.topic,
+                               "text": self.text, "source": self.part.source, "quote": self.part.quote}
+        if self.part.split:
+            obj["verdicts"] = [{"verdict": r.owner, "confidence": round(self.confidence, 3), "topic": r.topic}
+                               for r in self.part.split]
+        return obj
 
 
 def _note(owner: str, confidence: float, text: str, *, closest: tuple[str, ...] = (), nearest: str | None = None,
@@ -179,14 +195,26 @@ class Advisor:
         """The readings the combiner weighs: the matcher's top topics, less those that are only a weaker match of the
         best one's words (WEAKER_SHARE), and for each owner the text model expects but none of them has, its best
         topic further down that reads other words of the question than the best topic does (DEEPEN_FROM); and when
-        none of them is shared and the question names both roles, the two roles as a whole (WholeRoles). The
-        training script offers the combiner the same."""
+        none of them is shared, the two roles as a whole when the question names both (WholeRoles), else a product
+        task and a project task asked at once (SplitRoles). The training script offers the combiner the same."""
         offered = self._deepened(question, tokens, matched, probabilities)
         if all(c.entry.owner != "both" for c in offered):
             entry = roles.whole_roles(self.kb, tokens)
-            if entry is not None:
-                offered.append(WholeRoles(entry, 0.0, 0.0, 0.0))
+            shared = WholeRoles(entry, 0.0, 0.0, 0.0) if entry is not None else self._split(matched[0], offered)
+            if shared is not None:
+                offered.append(shared)
         return offered
+
+    def _split(self, query: Analysis, offered: list[Candidate]) -> SplitRoles | None:
+        """The first of the two best product and two best project topics that each read a word the other does not."""
+        entry = self.kb.by_id.get(roles.COMPARISON)
+        pairs = ((a, b) for a in [c for c in offered if c.entry.owner == "product"][:SPLIT_DEPTH]
+                 for b in [c for c in offered if c.entry.owner == "project"][:SPLIT_DEPTH])
+        for product, project in pairs:
+            if entry is not None and self.matcher.reads_other_words(product.entry, project.entry, query) \
+                    and self.matcher.reads_other_words(project.entry, product.entry, query):
+                return SplitRoles(entry, min(product.score, project.score), 0.0, 0.0, product, project)
+        return None
 
     def _deepened(self, question: str, tokens: list[str], matched: tuple[Analysis, list[Candidate]],
                   probabilities: dict[str, float]) -> list[Candidate]:
@@ -218,12 +246,14 @@ class Advisor:
         if candidate is None or choice.abstains:
             return self._unknown(found, round(min(0.99, choice.unknown_confidence), 3))
         confidence = round(min(0.99, choice.confidence), 3)
+        if isinstance(candidate, SplitRoles):
+            return self._split_answer(candidate, confidence)
         rival = choice.runner_up
         close_call = None
         if (rival is not None and rival.candidate is not None
                 and (choice.confidence - choice.runner_up_confidence < CLOSE_CALL_GAP
                      or candidate.score - rival.candidate.score < CLOSE_CALL_MARGIN)
-                and not isinstance(rival.candidate, WholeRoles)
+                and not isinstance(rival.candidate, WholeRoles | SplitRoles)
                 and not self.matcher.only_verbs(rival.candidate.entry, query)):
             close_call = Reading(topic_label(rival.candidate.entry), rival.owner, rival.candidate.entry.id)
         return self._answer(candidate.entry, confidence, close_call)
@@ -265,6 +295,16 @@ class Advisor:
                        review_due=due, reviewed=entry.reviewed.isoformat() if entry.reviewed else None,
                        reviewer=entry.reviewer)
         return Answer(part, nearest=entry.id, gap=confidence < LOW_CONFIDENCE)
+
+    def _split_answer(self, split: SplitRoles, confidence: float) -> Answer:
+        """Both, with each role's part: the two topics' own answers, and where each comes from."""
+        product, project = split.product.entry, split.project.entry
+        reason = (f"Both, split between the roles: {topic_label(product)} is the product manager's part, "
+                  f"{topic_label(project)} the project manager's. {product.answer} {project.answer}")
+        source = "; ".join(dict.fromkeys(self.kb.source_of(e).label for e in (product, project)))
+        parts = tuple(Reading(topic_label(e), e.owner, e.id) for e in (product, project))
+        return Answer(Verdict("both", confidence, reason, source=source, split=parts), nearest=product.id,
+                      gap=confidence < LOW_CONFIDENCE)
 
     def _closest(self, found: list[Candidate]) -> tuple[str, ...]:
         """The nearest topics, only when they really are near; otherwise nothing (the reply offers examples)."""

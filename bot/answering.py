@@ -82,19 +82,23 @@ class Answering:
         return self._answered(message, answer)
 
     def _answered(self, message: Message, answer: Answer, question: str = "") -> Reply:
-        """An answer with its buttons: both readings after a close call, else 👍/👎 (remembered for a typed one)."""
+        """An answer with its buttons: both readings after a close call or each part of a split answer, else 👍/👎
+        (remembered for a typed one)."""
         close_call = answer.part.close_call
         choices: tuple[Choice, ...] = ()
         readings: tuple[tuple[str, str], ...] = ()
         if close_call and answer.topic:
             readings = ((answer.topic, answer.part.topic_label or answer.topic),
                         (close_call.topic, close_call.topic_label))
+        elif answer.part.split:
+            readings = tuple((r.topic, r.topic_label) for r in answer.part.split)
+        if readings:
             choices = tuple(Choice(buttons.pick_topic(t), f"I meant {label}") for t, label in readings if t)
         elif answer.topic:
             choices = (Choice(buttons.feedback(answer.topic, True), "👍"),
                        Choice(buttons.feedback(answer.topic, False), "👎"))
         remembered = {"topic": answer.topic, "confidence": answer.confidence, "question": question[:300],
-                      "readings": [t for t, _ in readings] if close_call else []}
+                      "readings": [t for t, _ in readings]}
         contact = self._contact(message)
         if not answer.topic and not (contact and contact.group):
             return Reply(parts=(answer.part,), choices=choices)  # nothing to follow up on: keep nothing of the asker

@@ -46,10 +46,12 @@ WEAKER_SHARE = 0.4
 weaker match of the same words ("planning and organisation" for "the release plan"), not another reading, and is not
 offered: it could only win on the text model's prior, for the wrong reason. Cross-validation: -0.1 points."""
 FEATURES = ("text_log_probability", "match_score", "matcher_pick", "is_unknown", "behind_best",
-            "unseen_share", "guessed_share", "unknown_unseen_share", "unknown_guessed_share", "whole_roles")
+            "unseen_share", "guessed_share", "unknown_unseen_share", "unknown_guessed_share", "whole_roles",
+            "split_roles")
 """Per reading. The shares are of the question's topic words that nothing knows, and that were typo-corrected;
 each appears twice, once for the owners' readings and once for "unknown", so each side learns its own weight.
-`whole_roles` marks the reading about the two roles as a whole (WholeRoles)."""
+`whole_roles` marks the reading about the two roles as a whole (WholeRoles), `split_roles` the reading of a
+question as one product task and one project task (SplitRoles)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,18 @@ class WholeRoles(Candidate):
     a whole (roles.whole_roles). No phrase matched it, so it has no match score; the combiner weighs it on the text
     model and its own weight. Cross-validation: "both" questions answered "not something I know" were a third of the
     shared misses, most of them about the two roles ("eli5: pdm vs pjm?", "one person doing both?")."""
+
+
+@dataclass(frozen=True)
+class SplitRoles(Candidate):
+    """The shared reading of a question that asks about a product task and a project task at once ("who decides
+    what goes in the release and who makes sure it goes out on the date?"): each role owns one part. It is offered
+    when no shared topic is, and a product topic and a project topic each read words of the question the other
+    does not; its match score is the weaker part's. `entry` is the roles' comparison, for the owner only: the
+    answer is made of the two parts. Cross-validation and held-out figures are in training/README.md."""
+
+    product: Candidate
+    project: Candidate
 
 
 def model_path() -> Path:
@@ -191,10 +205,10 @@ def readings(found: list[Candidate], query: Analysis, probabilities: dict[str, f
         best.setdefault(candidate.entry.owner, candidate)
     out = [Reading(owner, candidate, (_log(probabilities[owner]), candidate.score, float(matcher_pick == owner), 0.0,
                                       candidate.score - top, unseen, guessed, 0.0, 0.0,
-                                      float(isinstance(candidate, WholeRoles))))
+                                      float(isinstance(candidate, WholeRoles)), float(isinstance(candidate, SplitRoles))))
            for owner, candidate in best.items()]
     out.append(Reading("unknown", None, (_log(probabilities["unknown"]), 1.0 - top, float(matcher_pick == "unknown"),
-                                         1.0, 0.0, 0.0, 0.0, unseen, guessed, 0.0)))
+                                         1.0, 0.0, 0.0, 0.0, unseen, guessed, 0.0, 0.0)))
     return out
 
 

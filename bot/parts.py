@@ -53,6 +53,9 @@ class Verdict:
     quote: str | None = None
     """The source's own words the verdict rests on, when it has them."""
     close_call: Reading | None = None
+    split: tuple[Reading, ...] = ()
+    """A question that asks about a product task and a project task at once: each role's part, product first.
+    The verdict is then "both" with no topic of its own, and a person can pick either part."""
     closest: tuple[str, ...] = ()
     review_due: bool = False
     """A team's own entry whose last review is too old (or that was never reviewed): the answer says so."""

@@ -84,6 +84,8 @@ def decision_text(decision: TeamDecision) -> str:
 
 def verdict_text(verdict: Verdict) -> str:
     if verdict.topic is None:
+        if verdict.split and verdict.source:
+            return f"{verdict.reason}\nSource: {verdict.source}"
         if verdict.closest:
             return f"{verdict.reason} {closest_text(verdict.closest)}"
         if verdict.owner == "unknown" and verdict.reason == OFF_TOPIC:

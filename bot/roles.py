@@ -37,7 +37,9 @@ _MOVING = frozenset("move moving moved switch switching switched transition tran
                     "shift shifting change changing jump jumping into".split())
 """A question naming both roles with one of these asks how to go from one to the other."""
 _NEEDING = frozenset("need needs needed require requires hire hiring have afford combine merge away".split())
-_ROLE_ENTRY = {"product": "role-product-manager", "project": "role-project-manager", "both": "role-difference"}
+COMPARISON = "role-difference"
+"""The entry comparing the two roles: the shared answer about them as a whole."""
+_ROLE_ENTRY = {"product": "role-product-manager", "project": "role-project-manager", "both": COMPARISON}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ knowledge loader, the normaliser and the matcher.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -60,6 +61,14 @@ def run_cli(*args: str, input: bytes | str | None = None, timeout: float = CLI_T
             env=environment,
             check=False,
         )
+
+
+def chat_json(tmp_path: Path, *lines: str) -> list[dict]:
+    """`rolecall chat --json` fed these lines as one person (ana) with one store in tmp_path: one reply each."""
+    store = f"sqlite:///{tmp_path / 'state.db'}"
+    done = run_cli("chat", "--json", "--store", store, "--user", "ana", input="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.decode().splitlines()]
 
 
 def write_kb(tmp_path: Path, yaml_text: str, name: str = "team.yaml") -> Path:

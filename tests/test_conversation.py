@@ -8,14 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from rolecall_support import run_cli
+from rolecall_support import chat_json, run_cli
 
-
-def chat(tmp_path, *lines: str) -> list[dict]:
-    store = f"sqlite:///{tmp_path / 'state.db'}"
-    done = run_cli("chat", "--json", "--store", store, "--user", "ana", input="\n".join(lines) + "\n")
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.decode().splitlines()]
+chat = chat_json
 
 
 def test_why_after_an_answer_explains_that_answer(tmp_path):
