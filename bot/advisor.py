@@ -244,8 +244,8 @@ class Advisor:
         choice = model.choose(readings(found, query, probabilities, pick))
         candidate = choice.reading.candidate
         if candidate is None or choice.abstains:
-            return self._unknown(found, round(min(0.99, choice.unknown_confidence), 3))
-        confidence = round(min(0.99, choice.confidence), 3)
+            return self._unknown(found, round(min(0.99, model.calibrated(choice.unknown_confidence)), 3))
+        confidence = round(min(0.99, model.calibrated(choice.confidence)), 3)
         if isinstance(candidate, SplitRoles):
             return self._split_answer(candidate, confidence)
         rival = choice.runner_up

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 from sklearn.feature_extraction import DictVectorizer
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from rolecall.bot import knowledge
@@ -127,33 +128,72 @@ def combined(combiner: LogisticRegression, row: Row, p: dict[str, float], floor:
     return choice.reading.owner, choice.confidence
 
 
-def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> None:
+Outcomes = list[list[tuple[float, bool]]]
+"""Per fold: each answer's raw confidence (the combiner's output) and whether the answer was right."""
+
+
+def cross_validate(rows: list[Row], probs: dict[int, dict[str, float]]) -> Outcomes:
     """Accuracy and reliability of the whole pipeline, each fold's combiner fitted without that fold."""
     right: Counter[str] = Counter()
     seen: Counter[str] = Counter()
-    buckets: dict[float, list[bool]] = {}
     floors: Counter[float] = Counter()
+    outcomes: Outcomes = []
     for fold in folds(rows):
         held = {id(r) for r in fold}
         combiner = fit_combiner([r for r in rows if id(r) not in held], probs)
+        outcomes.append([])
         for row in fold:
             for floor in FLOORS:
                 floors[floor] += combined(combiner, row, probs[id(row)], floor)[0] == row.verdict
             owner, confidence = combined(combiner, row, probs[id(row)])
             seen[row.group] += 1
             right[row.group] += owner == row.verdict
-            buckets.setdefault(min(0.9, math.floor(confidence * 10) / 10), []).append(owner == row.verdict)
+            outcomes[-1].append((confidence, owner == row.verdict))
     for group in sorted(seen):
         base = sum(r.pick == r.verdict for r in rows if r.group == group) / seen[group]
         print(f"  {group:22s} {seen[group]:4d}  combined {right[group] / seen[group]:.1%}  matcher alone {base:.1%}")
     print(f"  all                    {sum(seen.values()):4d}  combined {sum(right.values()) / sum(seen.values()):.1%}")
     print("  answering only from a confidence of: " + ", ".join(f"{f} -> {floors[f] / len(rows):.1%}" for f in FLOORS))
+    print("  reliability of the combiner's raw output:")
+    reliability([pair for fold in outcomes for pair in fold])
+    print("  reliability once calibrated, each fold mapped by a calibration fitted on the other folds:")
+    maps = [calibration_model(outcomes[:k] + outcomes[k + 1:]) for k in range(len(outcomes))]
+    reliability([(maps[k].calibrated(c), right) for k, fold in enumerate(outcomes) for c, right in fold])
+    return outcomes
+
+
+def reliability(pairs: list[tuple[float, bool]]) -> None:
+    """Confidence bucket -> answers, their mean confidence, share right; and the gap between the two, weighted."""
+    buckets: dict[float, list[tuple[float, bool]]] = {}
+    for confidence, right in pairs:
+        buckets.setdefault(min(0.9, math.floor(confidence * 10) / 10), []).append((confidence, right))
     for low in sorted(buckets):
         hits = buckets[low]
-        print(f"  confidence {low:.1f}+  {len(hits):4d} answers  {sum(hits) / len(hits):.1%} right")
+        mean, share = sum(c for c, _ in hits) / len(hits), sum(r for _, r in hits) / len(hits)
+        print(f"    confidence {low:.1f}+  {len(hits):4d} answers  mean {mean:.2f}  {share:.1%} right")
+    gap = sum(abs(sum(c for c, _ in h) - sum(r for _, r in h)) for h in buckets.values()) / len(pairs)
+    print(f"    expected calibration error {gap:.3f}")
 
 
-def export(fitted: tuple[DictVectorizer, LogisticRegression], combiner: LogisticRegression) -> dict:
+def calibration_points(outcomes: Outcomes) -> list[list[float]]:
+    """The share right at each raw confidence, rising: an isotonic fit, each of its flat steps replaced by its
+    middle point, so that OwnerModel.calibrated (linear between points) keeps a surer answer above a less sure
+    one instead of giving a whole step one figure."""
+    pairs = [pair for fold in outcomes for pair in fold]
+    fit = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit([c for c, _ in pairs],
+                                                                               [float(r) for _, r in pairs])
+    steps: dict[float, list[float]] = {}
+    for x, y in zip(fit.X_thresholds_, fit.y_thresholds_):
+        steps.setdefault(round(float(y), 4), []).append(float(x))
+    return [[round((min(xs) + max(xs)) / 2, 4), y] for y, xs in sorted(steps.items())]
+
+
+def calibration_model(outcomes: Outcomes) -> OwnerModel:
+    return OwnerModel({}, [0.0] * len(OWNERS), [], 0.0, calibration_points(outcomes))
+
+
+def export(fitted: tuple[DictVectorizer, LogisticRegression], combiner: LogisticRegression,
+           calibration: list[list[float]]) -> dict:
     vectorizer, model = fitted
     order = [list(model.classes_).index(o) for o in OWNERS]
     weights = {}
@@ -164,7 +204,8 @@ def export(fitted: tuple[DictVectorizer, LogisticRegression], combiner: Logistic
     return {"about": "Trained by training/train_owner_model.py; see bot/owner_model.py.",
             "text": {"bias": [round(float(model.intercept_[k]), 4) for k in order], "weights": dict(sorted(weights.items()))},
             "combiner": {"features": list(FEATURES), "weights": [round(float(w), 4) for w in combiner.coef_[0]],
-                         "bias": round(float(combiner.intercept_[0]), 4)}}
+                         "bias": round(float(combiner.intercept_[0]), 4),
+                         "calibration": calibration}}
 
 
 def main() -> int:
@@ -177,11 +218,11 @@ def main() -> int:
     probs = out_of_fold(advisor, rows)
     for row in rows:  # what Rolecall offers the combiner, with the deeper look the text model asks for
         row.found = advisor.offered(row.question, row.tokens, (row.query, row.found), probs[id(row)])
-    cross_validate(rows, probs)
+    outcomes = cross_validate(rows, probs)
     if args.check:
         return 0
     fitted = fit_text(*text_examples(advisor, rows))
-    data = export(fitted, fit_combiner(rows, probs))
+    data = export(fitted, fit_combiner(rows, probs), calibration_points(outcomes))
     path = ROOT / "knowledge" / "owner_model.json"
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {path} ({len(data['text']['weights'])} n-grams, combiner {data['combiner']['weights']})")
