@@ -100,7 +100,7 @@ class Answering:
         remembered = {"topic": answer.topic, "confidence": answer.confidence, "question": question[:300],
                       "readings": [t for t, _ in readings]}
         contact = self._contact(message)
-        if not answer.topic and not (contact and contact.group):
+        if not answer.topic and not readings and not (contact and contact.group):
             return Reply(parts=(answer.part,), choices=choices)  # nothing to follow up on: keep nothing of the asker
         try:
             self.store.put(LAST_ANSWER.of(message), remembered, ttl=LAST_ANSWER.ttl)
@@ -120,6 +120,11 @@ class Answering:
         """The last answer on a topic this person got here (topic, confidence, readings, question), if any."""
         saved = self.remembered(message)
         return saved if saved and saved.get("topic") else None
+
+    def last_readings(self, message: Message) -> list[str]:
+        """The topics the last answer here offered to pick from (a close call's two, a split answer's parts)."""
+        saved = self.remembered(message) or {}
+        return [str(t) for t in saved.get("readings") or []]
 
     def remembered(self, message: Message) -> dict[str, Any] | None:
         """What the store remembers of the last question answered here, topic or not."""

@@ -351,6 +351,9 @@ class Conversation:
     def last_answer(self, message: Message) -> dict[str, Any] | None:
         return self.answering.last_answer(message)
 
+    def last_readings(self, message: Message) -> list[str]:
+        return self.answering.last_readings(message)
+
     def rate_topic(self, message: Message, topic: str, up: bool) -> Reply:
         return self.answering.rate_topic(message, topic, up)
 

@@ -23,6 +23,7 @@ USAGE = {
              "adopt project or adopt both to make it this workspace's answer.",
 }
 NO_LAST_ANSWER = "Ask me something first, e.g. who owns the roadmap? Then I can tell you why, or where it comes from."
+PICK_A_PART = "That answer had two parts, one for each role. Type 1 or 2 to pick one, then ask why."
 _KIND_NAMES = {"responsibility": "responsibilities", "artifact": "artifacts", "tool": "tools", "metric": "metrics",
                "skill": "skills", "certification": "certifications", "career": "career steps", "method": "methods",
                "concept": "concepts", "timeframe": "timeframes"}

@@ -39,6 +39,8 @@ class Memory(Protocol):
 
     def last_answer(self, message: Message) -> dict[str, Any] | None: ...
 
+    def last_readings(self, message: Message) -> list[str]: ...
+
 
 class Talk:
     def __init__(self, memory: Memory):
@@ -56,7 +58,8 @@ class Talk:
     def follow_up(self, message: Message, intent: FollowUp) -> Reply:
         last = self.memory.last_answer(message)
         if not last:
-            return Reply.note(follow_ups.NO_LAST_ANSWER)
+            split = self.memory.last_readings(message)  # a split answer: "why" is a question about one part
+            return Reply.note(follow_ups.PICK_A_PART if split else follow_ups.NO_LAST_ANSWER)
         confidence = last.get("confidence")
         parts = follow_ups.expand(self.memory.advisor, str(last["topic"]), intent.kind,
                                   float(confidence) if isinstance(confidence, (int, float)) else None)
@@ -68,8 +71,7 @@ class Talk:
         return self.memory.ask_in_frame(message, f"who owns {intent.subject}?")
 
     def pick_reading(self, message: Message, intent: PickReading) -> Reply:
-        last = self.memory.last_answer(message) or {}
-        readings = [str(t) for t in last.get("readings") or []]
+        readings = self.memory.last_readings(message)
         if not readings:
             return self.memory.ask_in_frame(message, intent.meant or intent.text)
         if intent.index is not None and intent.index < len(readings):

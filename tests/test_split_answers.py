@@ -45,3 +45,13 @@ def test_a_split_answer_offers_each_part_as_a_reading_to_pick(tmp_path):
 def test_a_question_about_one_task_is_never_split(advisor):
     answer = advisor.ask("who keeps the project schedule in smartsheet?")
     assert answer.verdict == "project" and not answer.part.split
+
+
+def test_after_a_split_answer_the_second_one_picks_the_project_part(tmp_path):
+    _, picked = chat(tmp_path, TOOLS, "the second one")
+    assert picked["verdict"] == "project" and "smartsheet" in picked["text"].lower()
+
+
+def test_why_after_a_split_answer_asks_which_part(tmp_path):
+    _, why = chat(tmp_path, TOOLS, "why?")
+    assert why["verdict"] is None and "Type 1 or 2 to pick one" in why["text"]
