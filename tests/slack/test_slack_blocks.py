@@ -12,6 +12,7 @@ from rolecall.bot import plain_text
 from rolecall.bot.messages import Choice, Reply
 from rolecall.bot.parts import (
     Notice,
+    Reading,
     PollCard,
     QuizQuestion,
     QuizResult,
@@ -47,6 +48,18 @@ def test_a_verdict_card_has_a_header_the_reason_and_topic_and_source():
     assert blocks[-1]["type"] == "context"
     assert "release plan" in blocks[-1]["elements"][0]["text"]
     assert "common industry practice" in blocks[-1]["elements"][0]["text"]
+
+
+def test_a_split_verdict_card_shows_each_roles_part_its_source_and_a_button_per_part():
+    verdict = Verdict("both", 0.9, "Both, split between the roles: aha is the product manager's part, smartsheet the "
+                      "project manager's.", source="Project vs Product Management", split=(
+                          Reading("aha", "product", "aha"), Reading("smartsheet", "project", "smartsheet")))
+    choices = (Choice("topic:aha", "I meant aha"), Choice("topic:smartsheet", "I meant smartsheet"))
+    blocks = render(Reply(parts=(verdict,), choices=choices)).blocks
+    assert blocks[0]["text"]["text"] == "Both roles"
+    assert "\nSource: Project vs Product Management" in blocks[1]["text"]["text"]
+    (actions,) = [b for b in blocks if b["type"] == "actions"]
+    assert [e["value"] for e in actions["elements"]] == ["topic:aha", "topic:smartsheet"]
 
 
 def test_a_quiz_card_keeps_slacks_limits_and_shows_the_full_wording_of_long_options():
