@@ -12,10 +12,10 @@ from rolecall.bot import plain_text
 from rolecall.bot.messages import Choice, Reply
 from rolecall.bot.parts import (
     Notice,
-    Reading,
     PollCard,
     QuizQuestion,
     QuizResult,
+    Reading,
     TeamDecision,
     TriageRow,
     TriageSkip,
