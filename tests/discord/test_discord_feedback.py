@@ -256,3 +256,12 @@ async def test_a_flood_of_commands_and_clicks_changes_nothing_and_every_command_
     assert not note["components"]
     _, other = await command(fake, "quiz", user_id=OTHER_USER_ID)
     assert other["embeds"][0]["title"].startswith("Step 1")
+
+
+async def test_a_split_answer_has_a_button_per_part_and_a_press_answers_that_part(fake, bot):
+    _, verdict = await command(fake, "who", task="smartsheet vs aha, which pm uses which?")
+    assert verdict["embeds"][0]["description"].startswith("Both, split between the roles:")
+    parts = [i for i in button_ids(verdict) if i.startswith("rolecall:topic:")]
+    assert parts == ["rolecall:topic:aha", "rolecall:topic:smartsheet"]
+    body = await press(fake, int(verdict["id"]), parts[1])
+    assert "smartsheet" in json.dumps(body).lower() and "Project manager" in json.dumps(body)
