@@ -66,6 +66,7 @@ from .slack_payloads import (
     metadata,
     request_delivery,
     shows_open_poll,
+    workspace_of,
 )
 from .slack_poll_cards import PollCards
 from .slack_settings import SlackSettings, api_base_url, refuse_oauth_env
@@ -161,8 +162,9 @@ class SlackFrontEnd:
                          client: AsyncWebClient) -> None:
         self.work.spawn(self._dm(body, event, context, client), "message")
 
-    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        self.work.spawn(self._home(body, event, client), "app_home_opened")
+    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext,
+                             client: AsyncWebClient) -> None:
+        self.work.spawn(self._home(body, event, workspace_of(context), client), "app_home_opened")
 
     async def on_command(self, ack: Ack, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
                          respond: Respond) -> None:
@@ -247,7 +249,7 @@ class SlackFrontEnd:
         if reply is not None:
             await self._send(client, reply, channel=channel, user=event["user"], thread_ts=event.get("thread_ts"))
 
-    async def _home(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def _home(self, body: dict[str, Any], event: dict[str, Any], workspace: str, client: AsyncWebClient) -> None:
         """The App Home tab: what Rolecall is, example questions, a Start quiz button and what to review."""
         if event.get("tab") != "home" or not event.get("user"):
             return
@@ -255,7 +257,7 @@ class SlackFrontEnd:
         if delivery and not await self.work.core(self.conversation.first_delivery, PLATFORM, delivery):
             return
         # Opening a tab is not a message: it neither counts against the rate limit nor shows up in the metrics.
-        view = home_view(HELP_TEXT, await self.work.core(to_review, self.conversation))
+        view = home_view(HELP_TEXT, await self.work.core(to_review, self.conversation, PLATFORM, workspace))
         await self.delivery.call("views.publish", lambda: client.views_publish(user_id=event["user"], view=view))
 
     async def _command(self, command: dict[str, Any], text: str, sub: Subcommand, intent: Intent,

@@ -49,11 +49,12 @@ class ToReview:
     """The store could not be read, so the unanswered questions are unknown (not none)."""
 
 
-def to_review(conversation: Conversation) -> ToReview:
-    """In a worker thread: the entries due for review and the top unanswered questions (the store may be down)."""
+def to_review(conversation: Conversation, platform: str, workspace: str) -> ToReview:
+    """In a worker thread: the entries due for review and this workspace's top unanswered questions (the store may
+    be down). Another workspace's questions are never shown."""
     due = due_for_review(conversation.advisor.kb, older_than_days=REVIEW_DAYS)
     try:
-        gaps = conversation.feedback.gaps()[:GAP_LIMIT]
+        gaps = conversation.feedback.gaps(platform, workspace)[:GAP_LIMIT]
     except (StoreError, CorruptValue) as exc:
         log.warning("could not read the unanswered questions for App Home: %s", type(exc).__name__)
         return ToReview(due=due, gaps_unavailable=True)

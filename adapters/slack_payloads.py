@@ -41,11 +41,15 @@ def mention_text(text: str) -> str:
     return decode(_LEADING_MENTION.sub("", text, count=1))
 
 
+def workspace_of(context: AsyncBoltContext) -> str:
+    """The Slack workspace (team) a request comes from, or its Enterprise Grid org."""
+    return context.team_id or context.enterprise_id or ""
+
+
 def message(context: AsyncBoltContext, *, channel: str, user: str, text: str = "", choice: str | None = None,
             card_owner: str | None = None) -> Message:
-    workspace = context.team_id or context.enterprise_id or ""
-    return Message(text=text, platform=PLATFORM, workspace=workspace, channel=channel, user=user, choice=choice,
-                   card_owner=card_owner)
+    return Message(text=text, platform=PLATFORM, workspace=workspace_of(context), channel=channel, user=user,
+                   choice=choice, card_owner=card_owner)
 
 
 def event_delivery(body: dict[str, Any]) -> str | None:

@@ -37,7 +37,7 @@ class Answering:
         answer = answers[0]
         try:
             if answer.gap:
-                self.feedback.record_gap(text, answer.nearest)
+                self.feedback.record_gap(message, text, answer.nearest)
         except StoreError as exc:  # bookkeeping only: the answer matters more
             log.warning("could not record a gap: %s", exc)
         reply = self._answered(message, answer, text)

@@ -56,7 +56,7 @@ class Decisions:
                   "decided_at": decision.decided_at, "by": decision.by, "tally": decision.tally,
                   "reason": decision.reason}
         self.store.put(DECISION.key(platform, workspace, decision.topic), record, ttl=DECISION.ttl)
-        Feedback(self.store).resolve(decision.topic, decision.question)
+        Feedback(self.store).resolve(platform, workspace, decision.topic, decision.question)
 
     def undecide(self, platform: str, workspace: str, topic: str) -> bool:
         """Revoke a decision; False when there was none."""

@@ -49,7 +49,8 @@ class Feedback:
 
     # -- recording -------------------------------------------------------------
 
-    def record_gap(self, question: str, nearest: str | None) -> None:
+    def record_gap(self, message: Message, question: str, nearest: str | None) -> None:
+        """Note a question answered badly, in the asker's workspace: one team's questions are its own."""
         text = " ".join(words(question))[:MAX_GAP_CHARS]
         if not text:
             return
@@ -61,13 +62,13 @@ class Feedback:
             gap["last"] = time.time()
             return gap, None
 
-        self.store.update(GAP.key(text), change, ttl=GAP.ttl)
+        self.store.update(GAP.of(message, text), change, ttl=GAP.ttl)
 
-    def resolve(self, topic: str, question: str) -> int:
-        """Mark the gaps a decision answers as resolved (their nearest topic, or the same question); how many."""
+    def resolve(self, platform: str, workspace: str, topic: str, question: str) -> int:
+        """Mark the gaps a workspace's decision answers as resolved (their nearest topic, or the same question)."""
         text = " ".join(words(question))[:MAX_GAP_CHARS]
         resolved = 0
-        for key in self.store.keys(GAP.prefix):
+        for key in self.store.keys(GAP.within(platform, workspace)):
             gap = self.store.get(key)
             if gap and not gap.get("resolved") and (gap.get("nearest") == topic or gap.get("text") == text):
 
@@ -96,9 +97,11 @@ class Feedback:
 
     # -- reports ---------------------------------------------------------------
 
-    def gaps(self) -> list[GapGroup]:
-        """Unanswered questions grouped by similarity, most asked first."""
-        items = [g for g in (self.store.get(k) for k in self.store.keys(GAP.prefix)) if g and not g.get("resolved")]
+    def gaps(self, platform: str | None = None, workspace: str | None = None) -> list[GapGroup]:
+        """Unanswered questions grouped by similarity, most asked first: one workspace's, or (for the operator's
+        `kb gaps`) every workspace's."""
+        prefix = GAP.prefix if platform is None or workspace is None else GAP.within(platform, workspace)
+        items = [g for g in (self.store.get(k) for k in self.store.keys(prefix)) if g and not g.get("resolved")]
         items.sort(key=lambda g: (-g["count"], g["text"]))
         groups: list[dict] = []
         for item in items:

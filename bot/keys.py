@@ -37,6 +37,10 @@ class Namespace:
         """The start every key of this namespace shares, for listings."""
         return join(self.name, "")
 
+    def within(self, *parts: str) -> str:
+        """The start the keys of one scope share ("gap|slack|T1|"), for a listing of that scope alone."""
+        return join(self.name, *parts, "")
+
 
 _MESSAGE_FIELDS = ("platform", "workspace", "channel", "user")
 _PERSON_HERE = ("platform", "workspace", "channel", "user")
@@ -50,7 +54,8 @@ POLL_CURRENT = Namespace("poll-current", ("platform", "workspace", "channel"), 3
                          "the channel's latest poll, for typed 'vote' and 'reveal'")
 RATE = Namespace("rate", ("platform", "workspace", "user", "minute"), 120,
                  "messages a person sent in one minute (two minutes kept)")
-GAP = Namespace("gap", ("question",), 365 * DAY, "a question answered badly or not at all (no user ids)")
+GAP = Namespace("gap", ("platform", "workspace", "question"), 365 * DAY,
+                "a question answered badly or not at all, per workspace (no user ids)")
 FEEDBACK = Namespace("feedback", ("topic",), 365 * DAY, "👍/👎 votes on a topic, by hashed voter")
 
 DELIVERY = Namespace("delivery", ("platform", "delivery"), 3600,

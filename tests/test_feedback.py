@@ -6,6 +6,11 @@ import json
 
 from rolecall_support import run_cli
 
+from rolecall.bot.decisions import Decision, Decisions
+from rolecall.bot.feedback import Feedback
+from rolecall.bot.messages import Message
+from rolecall.bot.sqlite_store import SQLiteStore
+
 
 def chat(store: str, user: str, lines: list[str]) -> list[dict]:
     result = run_cli("chat", "--json", "--store", store, "--user", user, input="\n".join(lines) + "\n")
@@ -51,3 +56,14 @@ def test_confident_answers_are_not_gaps(tmp_path):
     store = f"sqlite:///{tmp_path}/s.db"
     chat(store, "ana", ["who owns the roadmap?"])
     assert "No gaps recorded" in run_cli("kb", "gaps", "--store", store).stdout.decode()
+
+
+def test_a_workspaces_gaps_and_their_resolution_stay_in_that_workspace(tmp_path):
+    store = SQLiteStore(str(tmp_path / "state.db"))
+    feedback, decisions = Feedback(store), Decisions(store)
+    for workspace in ("T1", "T2"):
+        feedback.record_gap(Message(platform="slack", workspace=workspace), "who owns the coffee rota?", "rota")
+    assert [g.question for g in feedback.gaps("slack", "T1")] == ["who owns the coffee rota"]
+    decisions.decide("slack", "T1", Decision("rota", "project", "who owns the coffee rota?", 0.0, "ana"))
+    assert feedback.gaps("slack", "T1") == [] and len(feedback.gaps("slack", "T2")) == 1
+    assert [g.count for g in feedback.gaps()] == [1]  # the operator's report: every workspace's open ones

@@ -56,18 +56,18 @@ class SlackSender:
         async with self.session.post(f"{self.url}/slack/events", data=body.encode("utf-8"), headers=sent) as resp:
             return resp.status, await resp.text()
 
-    def event_body(self, event: dict[str, Any], *, event_id: str | None = None) -> str:
+    def event_body(self, event: dict[str, Any], *, event_id: str | None = None, team: str = TEAM) -> str:
         """The JSON body of an Events API delivery of `event` (a new event_id unless one is given)."""
         n = next(self._ids)
-        payload = {"token": "legacy-verification-token", "team_id": TEAM, "api_app_id": "A0001",
+        payload = {"token": "legacy-verification-token", "team_id": team, "api_app_id": "A0001",
                    "event": {"event_ts": f"1700000000.{n:06d}", **event}, "type": "event_callback",
                    "event_id": event_id or f"Ev{n:06d}", "event_time": 1700000000,
-                   "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}
+                   "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]}
         return json.dumps(payload)
 
     async def event(self, event: dict[str, Any], *, headers: dict[str, str] | None = None,
-                    event_id: str | None = None) -> int:
-        status, _ = await self.post(self.event_body(event, event_id=event_id), headers=headers)
+                    event_id: str | None = None, team: str = TEAM) -> int:
+        status, _ = await self.post(self.event_body(event, event_id=event_id, team=team), headers=headers)
         return status
 
     async def mention(self, text: str, *, user: str = "UANN", channel: str = "C0001", ts: str = "1700000001.000100",
@@ -79,10 +79,11 @@ class SlackSender:
             event["thread_ts"] = thread_ts
         return await self.event(event, headers=headers, event_id=event_id)
 
-    async def dm(self, text: str, *, user: str = "UANN", channel: str = "DANN", event_id: str | None = None) -> int:
+    async def dm(self, text: str, *, user: str = "UANN", channel: str = "DANN", event_id: str | None = None,
+                 team: str = TEAM) -> int:
         n = next(self._ids)
         return await self.event({"type": "message", "channel_type": "im", "user": user, "text": text,
-                                 "ts": f"1700000002.{n:06d}", "channel": channel}, event_id=event_id)
+                                 "ts": f"1700000002.{n:06d}", "channel": channel}, event_id=event_id, team=team)
 
     def command_body(self, text: str, *, user: str = "UANN", channel: str = "C0001",
                      command: str = "/rolecall") -> tuple[str, str]:

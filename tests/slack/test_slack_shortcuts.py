@@ -155,3 +155,12 @@ async def test_app_home_shows_a_question_rolecall_could_not_answer(slack, mock_s
     text = block_text({"blocks": view_of(publish)["blocks"]})
     assert "What to review" in text
     assert "espresso machine descaling" in text and "asked 1 time" in text
+
+
+@pytest.mark.asyncio
+async def test_app_home_never_shows_another_workspaces_unanswered_questions(slack, mock_slack):
+    await slack.dm("who owns the espresso machine descaling?", team="T0OTHER", user="UBOB", channel="DBOB")
+    await mock_slack.wait_for("chat.postMessage")
+    await slack.event({"type": "app_home_opened", "user": "UANN", "channel": "DANN", "tab": "home"})
+    (publish,) = await mock_slack.wait_for("views.publish")
+    assert "espresso" not in block_text({"blocks": view_of(publish)["blocks"]})
