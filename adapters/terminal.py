@@ -28,12 +28,14 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def run_chat(conversation: Conversation, *, as_json: bool, user: str) -> int:
-    """Chat until end of input (or quit, on a terminal)."""
+    """Chat until end of input or quit (piped plain text too; under --json, quit is a message like any other)."""
     interactive = sys.stdin.isatty() and not as_json
     if interactive:
         return _repl(conversation, user)
     for raw in sys.stdin.buffer:
         text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
+        if not as_json and text.strip().lower() in _BYE:
+            break  # as at the prompt; under --json every line is a message and gets its reply (the contract)
         reply = conversation.handle(Message(text=text, user=user))
         if as_json:
             print(json.dumps(reply.as_json(), ensure_ascii=False), flush=True)

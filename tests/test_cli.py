@@ -238,6 +238,17 @@ def test_chat_without_json_on_piped_input_prints_plain_replies(run_cli):
     assert result.stdout.decode().startswith("Project manager.")
 
 
+def test_quit_ends_a_piped_chat_as_it_does_at_the_prompt(run_cli):
+    done = run_cli("chat", input="who owns the roadmap?\nquit\nwho owns the budget?\n")
+    out = done.stdout.decode()
+    assert done.returncode == 0 and "Product manager" in out and "Project manager" not in out
+
+
+def test_quit_under_json_is_a_message_with_its_own_reply(run_cli):
+    done = run_cli("chat", "--json", input="quit\nwho owns the budget?\n")
+    assert len(done.stdout.decode().splitlines()) == 2
+
+
 # -- help for every command ------------------------------------------------------------
 
 def listed_commands(help_text: str) -> list[str]:
