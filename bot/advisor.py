@@ -208,12 +208,15 @@ class Advisor:
     def _split(self, query: Analysis, offered: list[Candidate]) -> SplitRoles | None:
         """The first of the two best product and two best project topics that each read a word the other does not."""
         entry = self.kb.by_id.get(roles.COMPARISON)
-        pairs = ((a, b) for a in [c for c in offered if c.entry.owner == "product"][:SPLIT_DEPTH]
-                 for b in [c for c in offered if c.entry.owner == "project"][:SPLIT_DEPTH])
-        for product, project in pairs:
-            if entry is not None and self.matcher.reads_other_words(product.entry, project.entry, query) \
-                    and self.matcher.reads_other_words(project.entry, product.entry, query):
-                return SplitRoles(entry, min(product.score, project.score), 0.0, 0.0, product, project)
+        if entry is None:
+            return None
+        products = [c for c in offered if c.entry.owner == "product"][:SPLIT_DEPTH]
+        projects = [c for c in offered if c.entry.owner == "project"][:SPLIT_DEPTH]
+        for product in products:
+            for project in projects:
+                if (self.matcher.reads_other_words(product.entry, project.entry, query)
+                        and self.matcher.reads_other_words(project.entry, product.entry, query)):
+                    return SplitRoles(entry, min(product.score, project.score), 0.0, 0.0, product, project)
         return None
 
     def _deepened(self, question: str, tokens: list[str], matched: tuple[Analysis, list[Candidate]],

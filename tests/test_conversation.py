@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from rolecall_support import chat_json, run_cli
-
-chat = chat_json
+from rolecall_support import chat_json as chat
+from rolecall_support import run_cli
 
 
 def test_why_after_an_answer_explains_that_answer(tmp_path):

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 
-from rolecall_support import chat_json, run_cli
+from rolecall_support import chat_json as chat
+from rolecall_support import run_cli
 
 TOOLS = "smartsheet vs aha, which pm uses which?"
 """A tool of each role, asked as one question: no topic is about both tools."""
 
-
-chat = chat_json
 
 
 def test_a_product_task_and_a_project_task_asked_together_are_both_with_each_roles_part(advisor):
