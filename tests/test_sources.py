@@ -54,3 +54,19 @@ def test_a_seed_based_answer_names_the_article_and_quotes_it(run_cli):
     answer = json.loads(run_cli("ask", "--json", "who owns the product vision?").stdout)
     assert answer["source"] and not HASHED_FILE.search(answer["source"])
     assert answer["quote"] and answer["quote"] in answer["text"]
+
+
+def test_a_source_names_its_authors_once(kb):
+    """The reply reads "<title> by <author>": a title that opens with the authors named them twice."""
+    def opens_with_authors(source) -> bool:
+        first = source.author.split(",")[0].split(" and ")[0].split(" et al")[0]
+        return source.title.startswith((f"{first},", f"{first} and ", f"{first} et al"))
+
+    twice = [s.id for s in set(kb.sources.values()) if s.author and opens_with_authors(s)]
+    assert twice == []
+
+
+def test_no_source_title_is_cut_short(kb):
+    cut = [s.id for s in set(kb.sources.values())
+           if s.title.endswith(("…", "...")) or s.title.count('"') % 2 or s.title.count("(") != s.title.count(")")]
+    assert cut == []
