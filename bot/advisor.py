@@ -117,6 +117,11 @@ def _note(owner: str, confidence: float, text: str, *, closest: tuple[str, ...] 
     return Answer(Verdict(owner, confidence, text, closest=closest), nearest=nearest, gap=gap)
 
 
+TITLE_YIELD_SHARE = 0.75
+"""A topic matched by job titles alone yields only to a task topic matched about as well: "how do I become a VP of
+product?" must not become the product vision because "become" is in one of its phrases."""
+
+
 class Advisor:
     """The knowledge base and its matcher, loaded once and shared by all front ends."""
 
@@ -257,9 +262,21 @@ class Advisor:
                 and (choice.confidence - choice.runner_up_confidence < CLOSE_CALL_GAP
                      or candidate.score - rival.candidate.score < CLOSE_CALL_MARGIN)
                 and not isinstance(rival.candidate, WholeRoles | SplitRoles)
-                and not self.matcher.only_verbs(rival.candidate.entry, query)):
+                and not self.matcher.only_verbs(rival.candidate.entry, query)
+                and not self.matcher.only_titles(rival.candidate.entry, query)):
             close_call = Reading(topic_label(rival.candidate.entry), rival.owner, rival.candidate.entry.id)
-        return self._answer(candidate.entry, confidence, close_call)
+        return self._answer(self._task_topic(candidate, found, query).entry, confidence, close_call)
+
+    def _task_topic(self, chosen: Candidate, offered: list[Candidate], query: Analysis) -> Candidate:
+        """The chosen owner's topic that names the task. A topic matched by job titles alone ("my VP asked our
+        product manager 'are we on budget?'" read as the VP career path) yields to that owner's next topic that
+        reads a word of a task. Another career topic is no better ("how do I become a VP of product?" is about the
+        title). The owner and the confidence stay the combiner's: only the reason changes."""
+        if isinstance(chosen, WholeRoles) or not self.matcher.only_titles(chosen.entry, query):
+            return chosen
+        return next((c for c in offered if c.entry.owner == chosen.entry.owner and c.entry.kind != "career"
+                     and c.score >= TITLE_YIELD_SHARE * chosen.score and not isinstance(c, WholeRoles | SplitRoles)
+                     and self.matcher.reads_task_words(c.entry, query)), chosen)
 
     def ask_many(self, question: str) -> list[Answer]:
         """One answer per topic when a question names several ("the roadmap and the budget"), else one answer.

@@ -30,7 +30,7 @@ from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .normalize import is_number, stem, words
-from .vocabulary import EVERYDAY, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS, STOPWORDS
+from .vocabulary import EVERYDAY, JOB_TITLES, LIGHT_VERBS, PARTICLES, ROLE_PRODUCT, ROLE_PROJECT, STOP_STEMS, STOPWORDS
 
 STOP_WEIGHT = 0.15
 """Weight of a question word inside a phrase ("product" in "product owner")."""
@@ -399,8 +399,21 @@ class Matcher:
 
     def only_verbs(self, entry: Entry, query: Analysis) -> bool:
         """Whether the question shares nothing with this entry but doing-verbs ("write", "run")."""
-        shared = [t for t in self._entry_vocab[self._index[entry.id]] if t in query.known]
+        shared = self._shared(entry, query)
         return bool(shared) and all(t in LIGHT_STEMS for t in shared)
+
+    def only_titles(self, entry: Entry, query: Analysis) -> bool:
+        """Whether the question shares nothing with this entry but job-title and role words: "my VP asked our
+        product manager 'are we on budget?'" read as the VP career path names who asks, not the task."""
+        shared = self._shared(entry, query)
+        return bool(shared) and all(t in TITLE_STEMS for t in shared)
+
+    def reads_task_words(self, entry: Entry, query: Analysis) -> bool:
+        """Whether this entry explains a question word that is neither a job title, a framing word nor a doing-verb."""
+        return any(t not in TITLE_STEMS and t not in STOP_STEMS and t not in LIGHT_STEMS for t in self._shared(entry, query))
+
+    def _shared(self, entry: Entry, query: Analysis) -> list[str]:
+        return [t for t in self._entry_vocab[self._index[entry.id]] if t in query.known]
 
     def _phrase_covers(self, query: Analysis, limit: int) -> dict[int, float]:
         """The best phrase cover of each entry that could still rank in the top `limit`.
@@ -569,6 +582,7 @@ LIGHT_STEMS = frozenset(stem(w) for w in LIGHT_VERBS)
 _LONG_FRAMING = sorted(w for w in STOPWORDS if len(w) >= 6)
 EVERYDAY_STEMS = frozenset(stem(w) for w in EVERYDAY)
 ROLE_WORDS = frozenset(stem(w) for w in ROLE_PRODUCT | ROLE_PROJECT) | ROLE_PRODUCT | ROLE_PROJECT
+TITLE_STEMS = ROLE_WORDS | JOB_TITLES | frozenset(stem(w) for w in JOB_TITLES)
 
 
 def names_both_roles(tokens: list[str]) -> bool:

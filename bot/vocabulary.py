@@ -45,6 +45,10 @@ STOP_STEMS: frozenset[str] = STOPWORDS | frozenset(stem(w) for w in STOPWORDS)
 
 ROLE_PRODUCT: frozenset[str] = frozenset({"product", "products", "pdm", "pdms", "productmanager"})
 ROLE_PROJECT: frozenset[str] = frozenset({"project", "projects", "pjm", "pjms", "projectmanager"})
+JOB_TITLES: frozenset[str] = frozenset(
+    "vp svp evp director head chief cpo cto ceo coo cfo tpm rte senior junior associate principal manager managers lead"
+    .split())
+"""Words of a job title: "my VP asked our product manager..." names who asks, not what is asked about."""
 
 GREETINGS: frozenset[str] = frozenset(
     "hi hello hey hiya howdy yo morning afternoon evening good thanks thank cheers ta bye goodbye "

@@ -35,6 +35,16 @@ def test_the_task_decides_the_topic_not_its_context(advisor, question, verdict, 
     assert (answer.verdict, answer.topic) == (verdict, topic)
 
 
+def test_a_job_title_names_who_asks_and_the_task_gives_the_topic(advisor):
+    answer = advisor.ask('my VP asked our product manager "are we on budget?" - shouldn\'t she know that?')
+    assert (answer.verdict, answer.topic) == ("project", "project-budget")
+    assert "director" not in answer.text.lower()  # no close call offered on the title alone
+
+
+def test_a_question_about_a_job_title_still_gets_the_career_topic(advisor):
+    assert advisor.ask("how do i become a vp of product?").topic == "career-director-of-product"
+
+
 def test_confidence_is_a_share_between_zero_and_one(advisor):
     for question in ("who owns the roadmap?", "who owns the budget for the roadmap", "asdf qwer", "who owns lunch?"):
         assert 0.0 <= advisor.ask(question).confidence <= 1.0
