@@ -52,7 +52,8 @@ def test_confidence_is_a_share_between_zero_and_one(advisor):
 
 def test_a_clear_question_is_answered_with_high_confidence_and_a_muddled_one_is_not(advisor):
     assert advisor.ask("who owns the product roadmap?").confidence >= 0.9
-    assert advisor.ask("who owns the flux capacitor warranty?").confidence < 0.9
+    muddled = advisor.ask("who owns the flux capacitor warranty?")
+    assert muddled.verdict == "unknown" or muddled.confidence < 0.9  # sure it is out of scope is fine; a sure topic is not
 
 
 def test_probabilities_cover_the_four_verdicts_and_sum_to_one():

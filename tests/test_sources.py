@@ -70,3 +70,9 @@ def test_no_source_title_is_cut_short(kb):
     cut = [s.id for s in set(kb.sources.values())
            if s.title.endswith(("…", "...")) or s.title.count('"') % 2 or s.title.count("(") != s.title.count(")")]
     assert cut == []
+
+
+def test_nearly_every_answer_names_a_reference_a_person_can_open(kb):
+    """"Common industry practice" is kept only where no public page backs the claim; it is no source to check."""
+    practice = [e.id for e in kb.entries if e.source == "practice"]
+    assert len(practice) <= 0.05 * len(kb.entries)
