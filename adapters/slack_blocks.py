@@ -196,8 +196,8 @@ def _question(question: QuizQuestion, choices: Sequence[Choice], owner: str | No
     if any(len(c.label) > BUTTON_LIMIT for c in choices):
         listing = "\n".join(f"{chr(97 + i)}) {escape(c.label)}" for i, c in enumerate(choices))
         blocks += sections(listing, escaped=True)  # a shortened button keeps its full wording here
-    if choices:
-        blocks.append(_choices(choices, owner))
+    if choices or question.controls:
+        blocks.append(_choices([*choices, *question.controls], owner))  # one actions block: Back, Skip, Stop last
     progress = f"Step {question.step} of {question.of}"
     blocks.append(context(" · ".join([progress, question.hint] if question.hint else [progress])))
     return blocks

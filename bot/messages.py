@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from . import plain_text
 from .normalize import defang
-from .parts import Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TeamDecision, Verdict
+from .parts import Choice, Notice, Part, PollCard, QuizEnded, QuizQuestion, QuizResult, TeamDecision, Verdict
 
 P = TypeVar("P")
 
@@ -26,14 +26,6 @@ class Message:
     """The id of a button the user clicked (see `buttons`), instead of typed text."""
     card_owner: str | None = None
     """Whose card the clicked button was on, when the card belongs to one person (see `Conversation.card_owner`)."""
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A button: its id (built by `buttons`) and its label."""
-
-    id: str
-    label: str
 
 
 @dataclass(frozen=True)

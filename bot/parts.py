@@ -103,6 +103,14 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A button: its id (built by `buttons`) and its label."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class QuizQuestion:
     """One quiz step; its options' button ids are the reply's choices, in the same order."""
 
@@ -112,6 +120,9 @@ class QuizQuestion:
     options: tuple[str, ...]
     intro: str = ""
     hint: str = ""
+    controls: tuple[Choice, ...] = ()
+    """Back, Skip and Stop as buttons for the card (not among the reply's choices, which are the options: a script
+    driving `chat --json` picks an option by its place, and types "back" or "stop")."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class Step(Enum):
     INVALID = "invalid"
     AT_START = "at start"
     FINISHED = "finished"
+    STOPPED = "stopped"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Stepped:
 
 
 HINT = "Answer with a number or letter, or in your own words; say back, skip, restart or stop at any time."
+CONTROLS = (("back", "◀ Back"), ("skip", "Skip"), ("stop", "Stop quiz"))
+"""The controls a quiz card carries as buttons, beside its options: where typing does not reach the bot (a private
+card in a Discord channel) they are the only way back, past a question, or out."""
+STOPPED_NOTE = "Quiz stopped. Say quiz whenever you want to take it again."
 
 
 class QuizSessions:
@@ -92,19 +97,22 @@ class QuizSessions:
             return self.start(message, note="Starting over.")
         if name == "stop":
             self.reset(message)
-            return Reply.note("Quiz stopped. Say quiz whenever you want to take it again.")
-        if name == "back":
-            return self._move(message, back=True)
-        return self._move(message, back=False)
+            return Reply.note(STOPPED_NOTE)
+        return self._move(message, back=name == "back")
 
     def answer(self, message: Message, question_id: str, option_id: str) -> Reply:
-        """Record an answer to `question_id`, only if that is still the question being asked."""
+        """Record an answer to `question_id`, only if that is still the question being asked; a control button
+        (back, skip, stop) shown with that question acts on the quiz instead, under the same guard."""
 
         def change(state: Value) -> tuple[Value | None, Stepped]:
             if state["at"] != question_id:
                 return state, Stepped(Step.STALE)
             question = self.quiz.questions[self.quiz.position(question_id)]
             if question.option(option_id) is None:
+                if option_id == "stop":
+                    return None, Stepped(Step.STOPPED)
+                if option_id in ("back", "skip"):
+                    return self._moved(state, back=option_id == "back")
                 return state, Stepped(Step.INVALID)
             state["answers"][question_id] = option_id
             return self._advance(state)
@@ -132,21 +140,20 @@ class QuizSessions:
         return self.quiz.questions[self.quiz.position(state["at"])]
 
     def _move(self, message: Message, *, back: bool) -> Reply:
+        return self._step(message, lambda state: self._moved(state, back=back))
+
+    def _moved(self, state: Value, *, back: bool) -> tuple[Value | None, Stepped]:
         """Back to the previous question (forgetting its answer), or on to the next one without an answer."""
-
-        def change(state: Value) -> tuple[Value | None, Stepped]:
-            index = self.quiz.position(state["at"])
-            if back:
-                if index == 0:
-                    return state, Stepped(Step.AT_START)
-                previous = self.quiz.questions[index - 1].id
-                state["answers"].pop(previous, None)
-                state["at"] = previous
-                return state, Stepped(Step.MOVED)
-            state["answers"].pop(state["at"], None)
-            return self._advance(state)
-
-        return self._step(message, change)
+        index = self.quiz.position(state["at"])
+        if back:
+            if index == 0:
+                return state, Stepped(Step.AT_START)
+            previous = self.quiz.questions[index - 1].id
+            state["answers"].pop(previous, None)
+            state["at"] = previous
+            return state, Stepped(Step.MOVED)
+        state["answers"].pop(state["at"], None)
+        return self._advance(state)
 
     def _advance(self, state: Value) -> tuple[Value | None, Stepped]:
         index = self.quiz.position(state["at"]) + 1
@@ -160,6 +167,8 @@ class QuizSessions:
             return Reply.note("That quiz has already ended. Say quiz to take it again, or my result to see your last result.")
         if done.step is Step.FINISHED:
             return self._finish(message, done.answers)
+        if done.step is Step.STOPPED:
+            return Reply.note(STOPPED_NOTE)
         state = self.store.get(self.key(message))
         if state is None:
             return Reply.note("That quiz has already ended. Say quiz to take it again.")
@@ -174,7 +183,9 @@ class QuizSessions:
     def ask(self, question: Question, *, intro: str = "") -> Reply:
         index = self.quiz.position(question.id)
         part = QuizQuestion(step=index + 1, of=len(self.quiz), text=question.text,
-                            options=tuple(o.label for o in question.options), intro=intro, hint=HINT)
+                            options=tuple(o.label for o in question.options), intro=intro, hint=HINT,
+                            controls=tuple(Choice(buttons.quiz_answer(question.id, name), label)
+                                           for name, label in CONTROLS if name != "back" or index > 0))
         return Reply(parts=(part,),
                      choices=tuple(Choice(buttons.quiz_answer(question.id, o.id), o.label) for o in question.options))
 

@@ -6,6 +6,7 @@ import pytest
 
 from rolecall.bot.conversation import Conversation
 from rolecall.bot.messages import Message
+from rolecall.bot.parts import QuizQuestion
 from rolecall.bot.quiz import load_quiz, read_answer
 from rolecall.bot.sqlite_store import MemoryStore, SQLiteStore
 
@@ -165,6 +166,48 @@ def test_button_after_the_quiz_ended_gets_a_polite_note(chat):
     first = chat("quiz")
     chat("stop")
     assert "already ended" in chat(choice=first.choices[0].id).text
+
+
+def _controls(reply):
+    """The card's Back / Skip / Stop buttons, by label."""
+    (question,) = [part for part in reply.parts if isinstance(part, QuizQuestion)]
+    return {control.label.split()[-1].lower(): control.id for control in question.controls}
+
+
+def test_a_quiz_card_has_skip_and_stop_buttons_and_back_from_the_second_question_on(chat):
+    first = chat("quiz")
+    assert set(_controls(first)) == {"skip", "quiz"}  # "Skip", "Stop quiz"
+    assert set(_controls(chat("a"))) == {"back", "skip", "quiz"}
+
+
+def test_control_buttons_are_not_among_the_choices_a_script_picks_options_from(chat):
+    first = chat("quiz")
+    assert len(first.choices) == len(first.first(QuizQuestion).options)
+
+
+def test_the_back_button_returns_to_the_previous_question(chat):
+    chat("quiz")
+    second = chat("a")
+    assert chat(choice=_controls(second)["back"]).quiz["step"] == 1
+
+
+def test_the_skip_button_moves_on_without_an_answer(chat):
+    first = chat("quiz")
+    assert chat(choice=_controls(first)["skip"]).quiz["step"] == 2
+
+
+def test_the_stop_button_ends_the_quiz(chat):
+    first = chat("quiz")
+    reply = chat(choice=_controls(first)["quiz"])
+    assert reply.quiz is None and "Quiz stopped" in reply.text
+    assert chat("who owns the roadmap?").verdict == "product"
+
+
+def test_a_control_button_on_an_earlier_card_changes_nothing(chat):
+    first = chat("quiz")
+    chat("a")
+    reply = chat(choice=_controls(first)["skip"])
+    assert reply.quiz["step"] == 2 and "earlier question" in reply.text
 
 
 def test_two_people_in_one_channel_have_separate_quizzes(chat):

@@ -212,3 +212,18 @@ async def test_a_private_quiz_card_offers_only_what_works_there(fake, bot):
     await fake.interaction(payload)
     call = await fake.callback_for(int(payload["id"]))
     assert "skip" in call.body["data"]["embeds"][0]["footer"]["text"]
+
+
+def control(message: dict, name: str) -> str:
+    (custom_id,) = [i for i in button_ids(message) if i.split("|")[0].endswith(f":{name}")]
+    return custom_id
+
+
+async def test_a_private_quiz_card_has_back_skip_and_stop_buttons_since_typing_never_reaches_it(fake, bot):
+    message_id = await start_quiz(fake)
+    await press(fake, message_id, control(fake.messages[message_id], "skip"))
+    assert progress(fake.messages[message_id])[0] == 2
+    await press(fake, message_id, control(fake.messages[message_id], "back"))
+    assert progress(fake.messages[message_id])[0] == 1
+    body = await press(fake, message_id, control(fake.messages[message_id], "stop"))
+    assert "Quiz stopped" in json.dumps(body)

@@ -196,6 +196,22 @@ async def test_an_old_cards_button_gets_a_polite_note_not_a_wrong_step(slack, mo
     assert progress_of(note.body["blocks"]) == "Step 2 of 10"  # the quiz did not move
 
 
+async def test_the_quiz_cards_back_and_stop_buttons_move_back_and_end_the_quiz(slack, mock_slack):
+    _, url = await slack.command("quiz")
+    (card,) = await mock_slack.wait_for(url)
+    _, url = await slack.click(card.body["blocks"], 0)
+    (second,) = await mock_slack.wait_for(url)
+    _, url = await slack.click(second.body["blocks"], "◀ Back")
+    (back,) = await mock_slack.wait_for(url)
+    assert progress_of(back.body["blocks"]) == "Step 1 of 10"
+    _, url = await slack.click(back.body["blocks"], "Stop quiz")
+    (stopped,) = await mock_slack.wait_for(url)
+    assert "Quiz stopped" in stopped.body["text"]
+    _, url = await slack.click(back.body["blocks"], 0)  # the card's options no longer answer anything
+    (late,) = await mock_slack.wait_for(url)
+    assert "already ended" in late.body["text"]
+
+
 async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
     await slack.mention("quiz", user="UANN")
     (card,) = await mock_slack.wait_for("chat.postMessage")
