@@ -82,7 +82,7 @@ class Reply:
             return {"step": result.of, "of": result.of,
                     "result": {"role": result.role, "scores": dict(result.scores)}}
         ended = self.first(QuizEnded)
-        if ended is not None:
+        if ended is not None and not ended.stopped:  # a stopped quiz is no quiz at all: null, as before
             return {"step": ended.of, "of": ended.of, "result": None}
         return None
 

@@ -143,9 +143,10 @@ class QuizResult:
 
 @dataclass(frozen=True)
 class QuizEnded:
-    """The quiz ran out without a result (every question skipped)."""
+    """The quiz ended without a result: every question skipped, or stopped (a card, so it replaces the clicked one)."""
 
     of: int
+    stopped: bool = False
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ OFF_TOPIC = "That's not something I know: I only cover who does what between pro
 EXAMPLES = ("Ask me things like who owns the roadmap?, is the RAID log product or project work? or what does a "
             "product manager do?")
 QUIZ_SKIPPED = "You skipped every question, so I can't tell which role fits you. Say quiz to try again."
+QUIZ_STOPPED = "Quiz stopped. Say quiz whenever you want to take it again."
 TYPED_POLL_HINT = ("Say vote product, vote project or vote both (say it again to change your vote). Whoever started "
                    "the poll can reveal Rolecall's answer with reveal, and it reveals itself when time is up.")
 """The plain-text card's hint: where there are no buttons to press (the terminal, a notification)."""
@@ -63,7 +64,7 @@ def part_text(part: Part) -> str:
     if isinstance(part, QuizResult):
         return quiz_result_text(part)
     if isinstance(part, QuizEnded):
-        return QUIZ_SKIPPED
+        return QUIZ_STOPPED if part.stopped else QUIZ_SKIPPED
     if isinstance(part, PollCard):
         return poll_text(part)
     return triage_text(part)

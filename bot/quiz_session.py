@@ -46,7 +46,6 @@ HINT = "Answer with a number or letter, or in your own words; say back, skip, re
 CONTROLS = (("back", "◀ Back"), ("skip", "Skip"), ("stop", "Stop quiz"))
 """The controls a quiz card carries as buttons, beside its options: where typing does not reach the bot (a private
 card in a Discord channel) they are the only way back, past a question, or out."""
-STOPPED_NOTE = "Quiz stopped. Say quiz whenever you want to take it again."
 
 
 class QuizSessions:
@@ -97,7 +96,7 @@ class QuizSessions:
             return self.start(message, note="Starting over.")
         if name == "stop":
             self.reset(message)
-            return Reply.note(STOPPED_NOTE)
+            return self._stopped()
         return self._move(message, back=name == "back")
 
     def answer(self, message: Message, question_id: str, option_id: str) -> Reply:
@@ -168,7 +167,7 @@ class QuizSessions:
         if done.step is Step.FINISHED:
             return self._finish(message, done.answers)
         if done.step is Step.STOPPED:
-            return Reply.note(STOPPED_NOTE)
+            return self._stopped()
         state = self.store.get(self.key(message))
         if state is None:
             return Reply.note("That quiz has already ended. Say quiz to take it again.")
@@ -179,6 +178,9 @@ class QuizSessions:
         if done.step is Step.AT_START:
             return self.ask(question, intro="You're already at the first question.")
         return self.ask(question)
+
+    def _stopped(self) -> Reply:
+        return Reply(parts=(QuizEnded(len(self.quiz), stopped=True),))
 
     def ask(self, question: Question, *, intro: str = "") -> Reply:
         index = self.quiz.position(question.id)

@@ -226,4 +226,5 @@ async def test_a_private_quiz_card_has_back_skip_and_stop_buttons_since_typing_n
     await press(fake, message_id, control(fake.messages[message_id], "back"))
     assert progress(fake.messages[message_id])[0] == 1
     body = await press(fake, message_id, control(fake.messages[message_id], "stop"))
-    assert "Quiz stopped" in json.dumps(body)
+    assert body["type"] == UPDATE_MESSAGE and "Quiz stopped" in json.dumps(body)  # the card itself says so
+    assert not button_ids(fake.messages[message_id])
