@@ -17,7 +17,6 @@ from ..bot import buttons
 from ..bot.intents import Reveal
 from ..bot.messages import Reply
 from ..bot.normalize import defang
-from ..bot.parts import QuizQuestion
 from .discord_render import clip
 
 log = logging.getLogger(__name__)
@@ -45,12 +44,10 @@ def button_view(reply: Reply, *, owner: str | None = None) -> discord.ui.View | 
     `owner` (a user id) goes into each custom_id of a card others can see, so that
     on a quiz started in a channel the core can turn away everyone else's clicks.
     """
-    question = reply.first(QuizQuestion)
-    choices = [*reply.choices, *(question.controls if question is not None else ())]  # a quiz card's Back, Skip, Stop
-    if not choices:
+    if not reply.buttons:
         return None
     view = discord.ui.View(timeout=None)
-    for choice in choices[:MAX_BUTTONS]:
+    for choice in reply.buttons[:MAX_BUTTONS]:
         try:
             view.add_item(ChoiceButton(choice.id, choice.label, owner=owner))
         except ValueError:

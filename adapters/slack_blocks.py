@@ -110,7 +110,7 @@ def _part(part: Part, reply: Reply, owner: str | None) -> list[Block]:
     if isinstance(part, Verdict):
         return _verdict(part)
     if isinstance(part, QuizQuestion):
-        return _question(part, reply.choices, owner)
+        return _question(part, reply.choices, reply.buttons, owner)
     if isinstance(part, QuizResult):
         return _result(part)
     if isinstance(part, PollCard):
@@ -190,14 +190,15 @@ def _topic_line(verdict: Verdict) -> Block:
 
 # -- the quiz ----------------------------------------------------------------------
 
-def _question(question: QuizQuestion, choices: Sequence[Choice], owner: str | None) -> list[Block]:
-    """Intro, the question in bold, its options as buttons, and how far along the quiz is."""
+def _question(question: QuizQuestion, choices: Sequence[Choice], card_buttons: Sequence[Choice],
+              owner: str | None) -> list[Block]:
+    """Intro, the question in bold, its options (and Back, Skip, Stop) as buttons, and how far along the quiz is."""
     blocks = [*sections(question.intro), *sections(f"*{escape(question.text)}*", escaped=True)]
     if any(len(c.label) > BUTTON_LIMIT for c in choices):
         listing = "\n".join(f"{chr(97 + i)}) {escape(c.label)}" for i, c in enumerate(choices))
         blocks += sections(listing, escaped=True)  # a shortened button keeps its full wording here
-    if choices or question.controls:
-        blocks.append(_choices([*choices, *question.controls], owner))  # one actions block: Back, Skip, Stop last
+    if card_buttons:
+        blocks.append(_choices(card_buttons, owner))
     progress = f"Step {question.step} of {question.of}"
     blocks.append(context(" · ".join([progress, question.hint] if question.hint else [progress])))
     return blocks

@@ -58,6 +58,13 @@ class Reply:
         return next((p for p in self.parts if isinstance(p, kind)), None)
 
     @property
+    def buttons(self) -> tuple[Choice, ...]:
+        """Every button a card shows: the choices, then a quiz question's controls (Back, Skip, Stop), which are not
+        choices (a script driving `chat --json` picks an option by its place)."""
+        question = self.first(QuizQuestion)
+        return self.choices + question.controls if question is not None else self.choices
+
+    @property
     def verdict(self) -> str | None:
         """The answer's owner: the team's decision, a verdict's, or a revealed poll's when everyone sees the card."""
         decided = self.first(TeamDecision)

@@ -46,6 +46,7 @@ HINT = "Answer with a number or letter, or in your own words; say back, skip, re
 CONTROLS = (("back", "◀ Back"), ("skip", "Skip"), ("stop", "Stop quiz"))
 """The controls a quiz card carries as buttons, beside its options: where typing does not reach the bot (a private
 card in a Discord channel) they are the only way back, past a question, or out."""
+CONTROL_NAMES = frozenset(name for name, _ in CONTROLS)
 
 
 class QuizSessions:
@@ -94,10 +95,7 @@ class QuizSessions:
     def control(self, message: Message, name: str) -> Reply:
         if name == "restart":
             return self.start(message, note="Starting over.")
-        if name == "stop":
-            self.reset(message)
-            return self._stopped()
-        return self._move(message, back=name == "back")
+        return self._step(message, lambda state: self._controlled(state, name))
 
     def answer(self, message: Message, question_id: str, option_id: str) -> Reply:
         """Record an answer to `question_id`, only if that is still the question being asked; a control button
@@ -108,11 +106,7 @@ class QuizSessions:
                 return state, Stepped(Step.STALE)
             question = self.quiz.questions[self.quiz.position(question_id)]
             if question.option(option_id) is None:
-                if option_id == "stop":
-                    return None, Stepped(Step.STOPPED)
-                if option_id in ("back", "skip"):
-                    return self._moved(state, back=option_id == "back")
-                return state, Stepped(Step.INVALID)
+                return self._controlled(state, option_id) if option_id in CONTROL_NAMES else (state, Stepped(Step.INVALID))
             state["answers"][question_id] = option_id
             return self._advance(state)
 
@@ -138,13 +132,13 @@ class QuizSessions:
     def current(self, state: dict[str, Any]) -> Question:
         return self.quiz.questions[self.quiz.position(state["at"])]
 
-    def _move(self, message: Message, *, back: bool) -> Reply:
-        return self._step(message, lambda state: self._moved(state, back=back))
-
-    def _moved(self, state: Value, *, back: bool) -> tuple[Value | None, Stepped]:
-        """Back to the previous question (forgetting its answer), or on to the next one without an answer."""
+    def _controlled(self, state: Value, name: str) -> tuple[Value | None, Stepped]:
+        """Stop (the quiz is forgotten), back to the previous question (forgetting its answer), or on to the next one
+        without an answer: typed or pressed, the same change."""
+        if name == "stop":
+            return None, Stepped(Step.STOPPED)
         index = self.quiz.position(state["at"])
-        if back:
+        if name == "back":
             if index == 0:
                 return state, Stepped(Step.AT_START)
             previous = self.quiz.questions[index - 1].id
