@@ -13,7 +13,8 @@ from rolecall_support import REPO_ROOT
 from rolecall.bot.owner_model import FEATURES, OWNERS, OwnerModel, model_path
 
 HELD_OUT = ("final", "seeds2", "public2", "seeds3", "public3", "seeds4", "public4", "seeds5", "seeds_j", "timing", "seeds_k",
-            "seeds6", "public5", "seeds7", "public6", "seeds8", "public7", "public8", "seeds9", "public9")
+            "seeds6", "public5", "seeds7", "public6", "seeds8", "public7", "public8", "seeds9", "public9",
+            "seeds10", "public10")
 
 
 @pytest.mark.parametrize("question", [

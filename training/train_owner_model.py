@@ -36,7 +36,8 @@ from rolecall.bot.owner_model import ANSWER_FLOOR, FEATURES, OWNERS, OwnerModel,
 ROOT = Path(__file__).resolve().parent.parent
 TUNED_SETS = ("public", "seeds", "holdout", "holdout2")
 HELD_OUT = ("final", "seeds2", "public2", "seeds3", "public3", "seeds4", "public4", "seeds5", "seeds_j", "timing", "seeds_k",
-            "seeds6", "public5", "seeds7", "public6", "seeds8", "public7", "public8", "seeds9", "public9")
+            "seeds6", "public5", "seeds7", "public6", "seeds8", "public7", "public8", "seeds9", "public9",
+            "seeds10", "public10")
 QUESTION_WEIGHT = 6.0
 """A labelled question counts for this many knowledge-base phrases: it is how people really ask."""
 TEXT_C = 2.0
