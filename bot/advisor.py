@@ -261,7 +261,6 @@ class Advisor:
         if (rival is not None and rival.candidate is not None
                 and (choice.confidence - choice.runner_up_confidence < CLOSE_CALL_GAP
                      or candidate.score - rival.candidate.score < CLOSE_CALL_MARGIN)
-                and not isinstance(rival.candidate, WholeRoles | SplitRoles)
                 and not self.matcher.only_verbs(rival.candidate.entry, query)
                 and not self.matcher.only_titles(rival.candidate.entry, query)):
             close_call = Reading(topic_label(rival.candidate.entry), rival.owner, rival.candidate.entry.id)

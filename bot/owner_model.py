@@ -192,11 +192,13 @@ class OwnerModel:
         return y1 if x1 == x0 else y0 + (y1 - y0) * (score - x0) / (x1 - x0)
 
     def choose(self, readings: list[Reading]) -> Choice:
-        """The reading the combiner trusts most, with its confidence and the strongest reading with another owner."""
+        """The reading the combiner trusts most, with its confidence, and the strongest other reading that is a topic
+        of its own: the rival a close call would name. The two roles as a whole, or split, are no topic a person
+        could pick, and standing second they hid a near topic ("the budget for the roadmap": the project budget)."""
         scores = [1 / (1 + math.exp(-self._decision(r))) for r in readings]
         order = sorted(range(len(readings)), key=lambda i: -scores[i])
         best = order[0]
-        rival = order[1] if len(order) > 1 else None
+        rival = next((i for i in order[1:] if _a_topic(readings[i].candidate)), None)
         unknown = next(s for r, s in zip(readings, scores) if r.candidate is None)
         return Choice(readings[best], scores[best], readings[rival] if rival is not None else None,
                       scores[rival] if rival is not None else 0.0, unknown)
@@ -230,6 +232,10 @@ def readings(found: list[Candidate], query: Analysis, probabilities: dict[str, f
     out.append(Reading("unknown", None, (_log(probabilities["unknown"]), 1.0 - top, float(matcher_pick == "unknown"),
                                          1.0, 0.0, 0.0, 0.0, unseen, guessed, 0.0, 0.0)))
     return out
+
+
+def _a_topic(candidate: Candidate | None) -> bool:
+    return candidate is not None and not isinstance(candidate, WholeRoles | SplitRoles)
 
 
 def _log(p: float) -> float:

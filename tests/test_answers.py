@@ -165,7 +165,7 @@ def test_asking_with_a_verb_gets_the_topic_and_more_confidence_than_one_vague_wo
 
 
 def test_same_question_gets_the_same_answer_every_time(advisor):
-    assert advisor.ask("who owns the release plan?") == advisor.ask("who owns the release plan?")
+    assert advisor.ask("who owns the release schedule?") == advisor.ask("who owns the release schedule?")
 
 
 def test_answer_serialises_to_the_ask_json_contract(advisor):

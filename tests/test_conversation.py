@@ -87,7 +87,7 @@ def test_a_command_used_wrong_gets_a_usage_hint(tmp_path, typed, hint):
 
 
 def test_the_terminal_never_talks_about_buttons(run_cli):
-    script = "who owns the roadmap?\nquiz\nb\ndebate: the release plan\nvote product\nreveal\nhelp\n"
+    script = "who owns the roadmap?\nquiz\nb\ndebate: the release schedule\nvote product\nreveal\nhelp\n"
     out = run_cli("chat", "--store", "memory://", input=script).stdout.decode().lower()
     assert "button" not in out and "click" not in out
 

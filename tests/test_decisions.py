@@ -13,22 +13,22 @@ def ask_json(*args: str) -> dict:
 
 def test_an_adopted_debate_becomes_the_teams_answer_in_its_store_only(tmp_path):
     store = f"sqlite:///{tmp_path / 'team.db'}"
-    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    run_cli("debate", "the release schedule", "--store", store, "--user", "ana")
     for voter in ("ben", "cat"):
         run_cli("chat", "--json", "--store", store, "--user", voter, input="vote product\n")
     replies = run_cli("chat", "--json", "--store", store, "--user", "ana", input="reveal\nadopt\n").stdout.decode()
     assert "Done" in json.loads(replies.splitlines()[1])["text"]
-    decided = ask_json("who owns the release plan?", "--store", store)
+    decided = ask_json("who owns the release schedule?", "--store", store)
     assert decided["verdict"] == "product" and decided["team_decision"]["verdict"] == "product"
     assert decided["team_decision"]["tally"] == {"product": 2, "project": 0, "both": 0}
     assert decided["team_decision"]["by"] == "ana" and "Your team decided" in decided["text"]
-    elsewhere = ask_json("who owns the release plan?")
+    elsewhere = ask_json("who owns the release schedule?")
     assert elsewhere["verdict"] == "project" and elsewhere["team_decision"] is None
 
 
 def test_only_the_starter_may_adopt_a_debate(tmp_path):
     store = f"sqlite:///{tmp_path / 'team.db'}"
-    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    run_cli("debate", "the release schedule", "--store", store, "--user", "ana")
     run_cli("chat", "--json", "--store", store, "--user", "ana", input="reveal\n")
     (reply,) = [json.loads(x) for x in run_cli("chat", "--json", "--store", store, "--user", "ben",
                                                input="adopt\n").stdout.decode().splitlines()]
@@ -37,7 +37,7 @@ def test_only_the_starter_may_adopt_a_debate(tmp_path):
 
 def test_a_revealed_card_offers_to_make_it_the_teams_answer(tmp_path):
     store = f"sqlite:///{tmp_path / 'team.db'}"
-    run_cli("debate", "the release plan", "--store", store, "--user", "ana")
+    run_cli("debate", "the release schedule", "--store", store, "--user", "ana")
     (reply,) = [json.loads(x) for x in run_cli("chat", "--json", "--store", store, "--user", "ana",
                                                input="reveal\n").stdout.decode().splitlines()]
     assert any(c["id"].endswith(":adopt") for c in reply["choices"])

@@ -91,12 +91,12 @@ def test_debate_task_with_a_mass_mention_cannot_ping(team):
 
 def test_poll_survives_a_restart_and_is_driven_from_scripts_with_user_values(tmp_path):
     store = f"sqlite:///{tmp_path}/poll.db"
-    start = json.loads(run_cli("debate", "the release plan", "--json", "--store", store, "--user", "ana").stdout)
+    start = json.loads(run_cli("debate", "the release schedule", "--json", "--store", store, "--user", "ana").stdout)
     poll_id = start["poll"]["id"]
     for user, vote in [("ben", "project"), ("cat", "project"), ("dan", "both")]:
         run_cli("chat", "--json", "--store", store, "--user", user, input=f"vote {vote}\n")
     reveal = json.loads(run_cli("chat", "--json", "--store", store, "--user", "ana", input=f"reveal {poll_id}\n").stdout)
-    assert reveal["poll"] == {"id": poll_id, "question": "Is the release plan product or project work?",
+    assert reveal["poll"] == {"id": poll_id, "question": "Is the release schedule product or project work?",
                               "tally": {"product": 0, "project": 2, "both": 1}, "closed": True, "verdict": "project"}
 
 
@@ -108,7 +108,7 @@ def test_vote_without_a_running_debate_says_so(team):
 
 def test_a_poll_cards_location_is_remembered_per_platform(advisor, tmp_path):
     conversation = Conversation(advisor, SQLiteStore(tmp_path / "s.db"))
-    poll = conversation.handle(Message(text="debate: the release plan", platform="slack")).poll
+    poll = conversation.handle(Message(text="debate: the release schedule", platform="slack")).poll
     conversation.attach_card(poll["id"], "slack", {"channel": "C1", "ts": "1.2"})
     assert conversation.card_location(poll["id"], "slack") == {"channel": "C1", "ts": "1.2"}
     assert conversation.card_location(poll["id"], "discord") is None
@@ -116,7 +116,7 @@ def test_a_poll_cards_location_is_remembered_per_platform(advisor, tmp_path):
 
 def test_open_polls_lists_each_posted_card_with_the_time_left_until_its_reveal(advisor, tmp_path):
     conversation = Conversation(advisor, SQLiteStore(tmp_path / "s.db"), poll_duration=600)
-    poll = conversation.handle(Message(text="debate: the release plan", platform="slack")).poll
+    poll = conversation.handle(Message(text="debate: the release schedule", platform="slack")).poll
     conversation.attach_card(poll["id"], "slack", {"channel": "C1", "ts": "1.2"})
     ((poll_id, delay, where),) = conversation.open_polls("slack")
     assert poll_id == poll["id"] and 590 < delay <= 601 and where["ts"] == "1.2"

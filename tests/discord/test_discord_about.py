@@ -59,12 +59,12 @@ def share_id(message: dict) -> str:
 
 async def test_who_owns_this_answers_privately_about_the_message_without_the_content_intent(fake, bot, advisor):
     assert not bot.intents.message_content
-    body, card = await who_owns_this(fake, "Can someone take the release plan? <@&123> @everyone")
+    body, card = await who_owns_this(fake, "Can someone take the release schedule? <@&123> @everyone")
     assert body["type"] == CHANNEL_MESSAGE and body["data"]["flags"] & EPHEMERAL
     assert body["data"]["allowed_mentions"] == {"parse": []}
     (embed,) = card["embeds"]
     assert embed["description"].startswith("Project manager.")
-    topic = advisor.ask("the release plan").topic
+    topic = advisor.ask("the release schedule").topic
     assert share_id(card) == f"rolecall:share:{topic}"
     labels = {b["custom_id"]: b["label"] for row in card["components"] for b in row["components"]}
     assert labels[share_id(card)] == "Share in channel"
@@ -72,7 +72,7 @@ async def test_who_owns_this_answers_privately_about_the_message_without_the_con
 
 
 async def test_share_in_channel_posts_the_answer_publicly_and_leaves_the_private_card(fake, bot, advisor):
-    _, private = await who_owns_this(fake, "who should own the release plan?")
+    _, private = await who_owns_this(fake, "who should own the release schedule?")
     before = json.dumps(fake.messages[int(private["id"])])
 
     body, shared = await press(fake, int(private["id"]), share_id(private))
@@ -97,7 +97,7 @@ async def test_who_owns_this_and_share_on_a_slow_store_are_acknowledged_in_time(
     slow = LockedStore(store)
     await start_bot(conversation=Conversation(advisor, slow))
     slow.lock(2.5)
-    payload = message_command(message_create("the release plan", author_id=OTHER_USER_ID))
+    payload = message_command(message_create("the release schedule", author_id=OTHER_USER_ID))
     await fake.interaction(payload)
     deferred = await fake.callback_for(int(payload["id"]))
     assert fake.acknowledged_after(payload) < INTERACTION_DEADLINE
@@ -123,10 +123,10 @@ async def test_who_owns_this_and_share_on_a_slow_store_are_acknowledged_in_time(
 
 
 async def test_a_team_decision_leads_the_verdict_in_the_embed():
-    decision = TeamDecision(verdict="product", decided_at=time.time(), by="ana", question="Is the release plan …?",
+    decision = TeamDecision(verdict="product", decided_at=time.time(), by="ana", question="Is the release schedule …?",
                             tally={"product": 2, "project": 1, "both": 0}, agrees=False)
     verdict = Verdict("project", 0.9, "Project managers own delivery plans.", topic="release-plan",
-                      topic_label="release plan", source="common industry practice")
+                      topic_label="release schedule", source="common industry practice")
     embed = render(Reply(parts=(decision, verdict)))
     assert embed.description is not None
     assert embed.description.startswith("Your team decided: Product manager (")
@@ -136,7 +136,7 @@ async def test_a_team_decision_leads_the_verdict_in_the_embed():
 
 
 async def test_make_this_our_answer_on_the_closed_card_adopts_it_for_the_server(fake, bot):
-    payload = slash("debate", task="the release plan")
+    payload = slash("debate", task="the release schedule")
     await fake.interaction(payload)
     card = fake.messages_from(await fake.callback_for(int(payload["id"])))
     message_id = int(card["id"])
@@ -159,7 +159,7 @@ async def test_make_this_our_answer_on_the_closed_card_adopts_it_for_the_server(
     assert body["data"]["allowed_mentions"] == {"parse": []}
     assert json.dumps(fake.messages[message_id]) == closed, "the closed card stays as everyone sees it"
 
-    payload = slash("who", task="the release plan")
+    payload = slash("who", task="the release schedule")
     await fake.interaction(payload)
     answer = fake.messages_from(await fake.callback_for(int(payload["id"])))
     assert answer["embeds"][0]["description"].startswith("Your team decided: Product manager (")

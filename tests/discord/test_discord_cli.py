@@ -82,7 +82,7 @@ async def test_serve_runs_the_bot_until_interrupted(fake, tmp_path):
         await eventually(lambda: fake.identifies, timeout=30, what="the bot to IDENTIFY")
         assert fake.identifies[0]["intents"] & (1 << 15), "DISCORD_MESSAGE_CONTENT=1 asks for the intent"
         await eventually(lambda: fake.sessions, what="READY and GUILD_CREATE")
-        payload = slash("who", task="the release plan")
+        payload = slash("who", task="the release schedule")
         await fake.interaction(payload)
         call = await fake.callback_for(int(payload["id"]), timeout=10)
         assert call.body["data"]["embeds"][0]["description"].startswith("Project manager.")
@@ -166,7 +166,7 @@ async def test_sigterm_lets_the_triages_in_flight_finish_then_exits_cleanly(fake
     process = await serve_in_background(fake, tmp_path, "--store", "memory://")
     triages = []
     for n in range(5):
-        attachment = fake.add_attachment(f"backlog{n}.txt", b"Update the release plan\nPrioritise the roadmap\n")
+        attachment = fake.add_attachment(f"backlog{n}.txt", b"Update the release schedule\nPrioritise the roadmap\n")
         triages.append(slash("triage", attachments={"file": attachment}))
         await fake.interaction(triages[-1])
     for payload in triages:
@@ -190,7 +190,7 @@ async def test_sigterm_with_an_answer_stuck_on_a_locked_store_tells_that_person_
                                                   stdout=asyncio.subprocess.PIPE)
     try:
         assert (await asyncio.wait_for(locker.stdout.readline(), 10)).strip() == b"locked"
-        stuck = slash("who", task="the release plan")  # waits on the lock (30 s): it cannot finish in time
+        stuck = slash("who", task="the release schedule")  # waits on the lock (30 s): it cannot finish in time
         await fake.interaction(stuck)
         assert (await fake.callback_for(int(stuck["id"]))).body["type"] == DEFERRED_CHANNEL_MESSAGE
 

@@ -36,7 +36,7 @@ async def test_the_content_intent_is_a_setting(fake, start_bot):
 
 
 async def test_who_posts_the_verdict_publicly_as_an_embed(fake, bot, advisor):
-    payload = slash("who", task="the release plan")
+    payload = slash("who", task="the release schedule")
     await fake.interaction(payload)
     call = await fake.callback_for(int(payload["id"]))
     assert call.query == {"with_response": "1"}
@@ -45,7 +45,7 @@ async def test_who_posts_the_verdict_publicly_as_an_embed(fake, bot, advisor):
     assert not data.get("flags", 0) & EPHEMERAL, "who settles a debate for the whole channel"
     assert data["allowed_mentions"]["parse"] == []
     embed = embed_of(call)
-    expected = advisor.ask("the release plan")
+    expected = advisor.ask("the release schedule")
     assert expected.verdict == "project"
     assert embed["color"] == COLOURS["project"].value
     assert embed["description"].startswith("Project manager.")

@@ -30,18 +30,18 @@ ROLE = 123456789012345678
 UNKNOWN = "who owns the flux capacitor warranty?"
 ASK = "rolecall:contact:ask"
 VERDICT = p.Verdict("project", 0.9, "Project managers own delivery plans.", topic="release-plan",
-                    topic_label="release plan", source="common industry practice")
+                    topic_label="release schedule", source="common industry practice")
 SAMPLES: dict[type, object] = {
     p.Verdict: VERDICT,
-    p.TeamDecision: p.TeamDecision("product", time.time(), "ana", "Is the release plan …?"),
+    p.TeamDecision: p.TeamDecision("product", time.time(), "ana", "Is the release schedule …?"),
     p.Contact: p.Contact("@delivery-leads", str(ROLE)),
     p.ContactPing: p.ContactPing(p.Contact("Delivery leads", str(ROLE)), "who owns the warranty?"),
     p.Notice: p.Notice("Thanks!"),
     p.QuizQuestion: p.QuizQuestion(1, 8, "Which do you enjoy more?", ("Talking to users", "Planning")),
     p.QuizResult: p.QuizResult("product", "Product manager", {"product": 70, "project": 30}, "You like why.", 8),
     p.QuizEnded: p.QuizEnded(8),
-    p.PollCard: p.PollCard("abc", "the release plan", {"product": 1}, closed=True, deadline=0, verdict=VERDICT),
-    p.TriageTable: p.TriageTable((p.TriageRow(1, "the release plan", "project", 0.9, "release-plan"),),
+    p.PollCard: p.PollCard("abc", "the release schedule", {"product": 1}, closed=True, deadline=0, verdict=VERDICT),
+    p.TriageTable: p.TriageTable((p.TriageRow(1, "the release schedule", "project", 0.9, "release-plan"),),
                                  counts={"project": 1}),
 }
 
@@ -64,7 +64,7 @@ async def test_the_contact_closes_the_answer_it_goes_with():
     assert embed.colour == render(Reply(parts=(VERDICT,))).colour, "laid out as the verdict, not as a note"
     assert embed.description == ("Project manager. Project managers own delivery plans.\n\n"
                                  "Still unsure? Ask @delivery-leads.")
-    assert embed.footer.text == "release plan · common industry practice"
+    assert embed.footer.text == "release schedule · common industry practice"
     assert "Topic:" not in embed_text(Reply(parts=(VERDICT,)))
 
 

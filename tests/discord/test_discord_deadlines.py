@@ -48,7 +48,7 @@ async def test_who_is_acknowledged_in_time_while_another_process_locks_the_sqlit
     assert (await asyncio.wait_for(locker.stdout.readline(), 10)).strip() == b"locked"
     started = time.monotonic()
     try:
-        payload = slash("who", task="the release plan")
+        payload = slash("who", task="the release schedule")
         await fake.interaction(payload)
         deferred = await fake.callback_for(int(payload["id"]))
         assert fake.acknowledged_after(payload) < INTERACTION_DEADLINE
@@ -101,7 +101,7 @@ async def test_a_quiz_click_on_a_slow_store_is_acknowledged_then_the_card_moves(
 async def test_a_vote_on_a_slow_store_is_acknowledged_then_counted_on_the_card(fake, start_bot, advisor, store):
     slow = LockedStore(store)
     await start_bot(conversation=Conversation(advisor, slow))
-    start = slash("debate", task="the release plan")
+    start = slash("debate", task="the release schedule")
     await fake.interaction(start)
     card = fake.messages_from(await fake.callback_for(int(start["id"])))
     slow.lock(4)
@@ -119,7 +119,7 @@ async def test_a_private_answer_to_a_slow_public_command_is_not_left_in_the_chan
     slow = LockedStore(store)
     await start_bot(conversation=Conversation(advisor, slow))
     slow.lock(4, then_fail=True)
-    payload = slash("debate", task="the release plan")
+    payload = slash("debate", task="the release schedule")
     await fake.interaction(payload)
     deferred = await fake.callback_for(int(payload["id"]))
     assert fake.acknowledged_after(payload) < INTERACTION_DEADLINE
@@ -144,7 +144,7 @@ async def test_a_late_answer_is_refused_by_the_fake_as_by_discord(fake, bot, bot
 
 async def test_many_triages_do_not_hold_up_another_persons_command(fake, start_bot, advisor, store):
     await start_bot(conversation=Conversation(advisor, store))
-    backlog = "\n".join(f"Update the release plan for milestone {n} with the stakeholders" for n in range(500))
+    backlog = "\n".join(f"Update the release schedule for milestone {n} with the stakeholders" for n in range(500))
     triages = []
     for _ in range(20):
         attachment = fake.add_attachment("backlog.txt", backlog.encode())

@@ -38,7 +38,7 @@ async def test_a_failed_interaction_reply_is_logged_and_the_next_one_answered(fa
     payload = slash("ask", question="who owns the roadmap?")
     await fake.interaction(payload)
     logged = await eventually(lambda: adapter_warnings(bot_log), what="a logged warning")
-    body = await ask(fake, "who owns the release plan?")
+    body = await ask(fake, "who owns the release schedule?")
     assert body["data"]["embeds"][0]["description"].startswith("Project manager.")
     assert len(logged) == 1 and words in logged[0] and "answering /rolecall ask" in logged[0], logged
     assert "test-token" not in " ".join(r.getMessage() for r in bot_log)
@@ -58,7 +58,7 @@ async def test_a_failed_channel_reply_is_logged_and_the_next_mention_answered(fa
     fake.fail("POST", CHANNEL_POST, status, code=code)
     await mention(fake, count=1)
     logged = await eventually(lambda: adapter_warnings(bot_log), what="a logged warning")
-    await mention(fake, "who owns the release plan?", count=2)
+    await mention(fake, "who owns the release schedule?", count=2)
     assert fake.posts(CHANNEL_ID)[-1].response["embeds"][0]["description"].startswith("Project manager.")
     assert len(logged) == 1 and f"channel {CHANNEL_ID}" in logged[0], logged
 

@@ -68,8 +68,8 @@ def feedback_ids(message: dict) -> tuple[str, str]:
 
 
 async def test_a_public_verdict_carries_feedback_buttons_and_a_vote_answers_privately(fake, bot, conversation, advisor):
-    _, verdict = await command(fake, "who", task="the release plan")
-    topic = advisor.ask("the release plan").topic
+    _, verdict = await command(fake, "who", task="the release schedule")
+    topic = advisor.ask("the release schedule").topic
     up, down = feedback_ids(verdict)
     assert (up, down) == (f"rolecall:feedback:{topic}:up", f"rolecall:feedback:{topic}:down")
     assert [b["label"] for row in verdict["components"] for b in row["components"]] == ["👍", "👎"]
@@ -228,7 +228,7 @@ async def test_a_flood_of_mentions_gets_one_note_then_silence(fake, start_bot, l
     assert "faster than I can answer" in note.body["embeds"][0]["description"]
     for _ in range(3):
         await mention(fake, "who owns the roadmap?")
-    await mention(fake, "who owns the release plan?", author_id=OTHER_USER_ID)  # someone else is still answered
+    await mention(fake, "who owns the release schedule?", author_id=OTHER_USER_ID)  # someone else is still answered
     await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages", count=3)
     await asyncio.sleep(0.1)
     assert len(fake.posts(CHANNEL_ID)) == 3 and len(fake.posts(DM_CHANNEL_ID)) == 1

@@ -69,7 +69,7 @@ async def test_the_nickname_mention_form_is_stripped_too(fake, bot, advisor):
 
 
 async def test_a_dm_works_like_the_terminal_chat(fake, bot, advisor):
-    texts = ["hi", "who owns the release plan?", "help", "who fixes the printer?"]
+    texts = ["hi", "who owns the release schedule?", "help", "who fixes the printer?"]
     expected = chat(advisor, texts)
     for text, reply in zip(texts, expected):
         body = await say(fake, text, dm=True)

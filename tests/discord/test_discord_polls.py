@@ -34,7 +34,7 @@ THIRD_USER_ID = 1400000000000000004
 FOURTH_USER_ID = 1400000000000000005
 
 
-async def start_debate(fake: FakeDiscord, task: str = "the release plan", *, user_id: int = USER_ID) -> tuple[int, str]:
+async def start_debate(fake: FakeDiscord, task: str = "the release schedule", *, user_id: int = USER_ID) -> tuple[int, str]:
     """/rolecall debate TASK; returns the poll card's message id and the poll id."""
     payload = slash("debate", task=task, user_id=user_id)
     await fake.interaction(payload)
@@ -72,7 +72,7 @@ async def test_debate_posts_one_public_poll_card_with_four_persistent_buttons(fa
     message = fake.messages[message_id]
     assert not message["flags"] & EPHEMERAL, "a debate is for the whole channel"
     embed = card(fake, message_id)
-    assert embed["title"] == "Debate: Is the release plan product or project work?"
+    assert embed["title"] == "Debate: Is the release schedule product or project work?"
     assert embed["color"] == POLL_COLOUR.value
     assert tally(embed) == {"product": 0, "project": 0, "both": 0}
     assert all(f["inline"] for f in embed["fields"])
@@ -125,9 +125,9 @@ async def test_reveal_turns_the_card_into_the_result(fake, bot, advisor):
     message = fake.messages[message_id]
     assert voting_buttons(message) == [], "a closed poll has no vote or reveal buttons left"
     embed = card(fake, message_id)
-    answer = advisor.ask("the release plan")
+    answer = advisor.ask("the release schedule")
     assert answer.verdict == "project"
-    assert embed["title"] == "Debate closed: Is the release plan product or project work?"
+    assert embed["title"] == "Debate closed: Is the release schedule product or project work?"
     assert embed["color"] == COLOURS["project"].value
     assert [(f["name"], f["value"]) for f in embed["fields"]] == [
         ("Product", "1"), ("Project · Rolecall's answer", "2"), ("Both", "0")]

@@ -162,7 +162,7 @@ async def test_an_unknown_button_gets_the_cores_note(fake, bot):
 
 async def test_cards_for_everyone_take_anyones_click(fake, bot):
     # A debate poll card (a core feature beside the quiz) is shared: no owner in its buttons, any click updates it.
-    await fake.dispatch("MESSAGE_CREATE", message_create(f"<@{bot.user.id}> debate: the release plan",
+    await fake.dispatch("MESSAGE_CREATE", message_create(f"<@{bot.user.id}> debate: the release schedule",
                                                          mentions=[mention_of_bot()]))
     post = (await fake.wait_for(lambda c: c.path == f"/channels/{CHANNEL_ID}/messages"))[-1]
     message_id = int(fake.messages_from(post)["id"])

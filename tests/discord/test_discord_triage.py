@@ -18,7 +18,7 @@ CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 MODAL = 9
 BACKLOG = """# Sprint 12
-- [ ] Update the release plan
+- [ ] Update the release schedule
 - [x] Prioritise the roadmap
 - Track the budget burn
 """
@@ -80,7 +80,7 @@ async def test_the_submitted_form_gets_the_triage_table_privately(fake, bot, adv
     assert_private(deferred, follow_up, fake)
     table = triage_text(advisor, BACKLOG)
     assert follow_up.body["content"] == code_block(table)
-    assert "Update the release plan" in table and "project" in table and "3 tasks triaged" in table
+    assert "Update the release schedule" in table and "project" in table and "3 tasks triaged" in table
     assert not follow_up.files
     # The "thinking" placeholder became the table: one private message, no second one.
     assert fake.messages_from(follow_up)["id"] == str(max(fake.messages))
@@ -93,14 +93,14 @@ async def test_a_form_opened_before_a_restart_is_answered_after_it(fake, start_b
     await first.close()
 
     await start_bot()
-    backlog = "Update the release plan\nPrioritise the roadmap"
+    backlog = "Update the release schedule\nPrioritise the roadmap"
     deferred, follow_up = await submit(fake, backlog, user_id=OTHER_USER_ID)
     assert_private(deferred, follow_up, fake)
     assert follow_up.body["content"] == code_block(triage_text(advisor, backlog))
 
 
 async def test_a_long_table_comes_as_an_attached_text_file(fake, bot, advisor):
-    tasks = [f"Update the release plan for the {n}th launch" for n in range(80)]
+    tasks = [f"Update the release schedule for the {n}th launch" for n in range(80)]
     text = "\n".join(tasks)
     assert len(text) <= 4000
     deferred, follow_up = await submit(fake, text)
@@ -123,7 +123,7 @@ async def test_a_blank_form_gets_the_cores_note_on_what_to_paste(fake, bot):
 
 
 async def test_nothing_in_a_triage_can_ping_or_break_the_code_block(fake, bot, assert_cannot_ping):
-    text = "@everyone update the release plan\n```\n<@&1234567890> @here prioritise the roadmap ``` now"
+    text = "@everyone update the release schedule\n```\n<@&1234567890> @here prioritise the roadmap ``` now"
     deferred, follow_up = await submit(fake, text)
     content = follow_up.body["content"]
     assert_cannot_ping(content)
@@ -144,7 +144,7 @@ async def triage_file(fake: FakeDiscord, filename: str, data: bytes, content_typ
 
 
 async def test_an_attached_csv_is_downloaded_and_triaged(fake, bot, advisor):
-    csv = b"key,title,status\nPRJ-1,Update the release plan,open\nPRJ-2,Prioritise the roadmap,open\nPRJ-3,,open\n"
+    csv = b"key,title,status\nPRJ-1,Update the release schedule,open\nPRJ-2,Prioritise the roadmap,open\nPRJ-3,,open\n"
     payload = await triage_file(fake, "backlog.csv", csv)
     deferred, follow_up = await answered(fake, payload)
     assert_private(deferred, follow_up, fake)
@@ -156,10 +156,10 @@ async def test_an_attached_csv_is_downloaded_and_triaged(fake, bot, advisor):
 
 async def test_an_attachment_is_read_like_the_cli_reads_a_file(fake, bot, advisor):
     # Excel's "Unicode text" (UTF-16 with a BOM), and stray invalid UTF-8 bytes: decoded, never a crash.
-    utf16 = codecs.BOM_UTF16_LE + "Title\nUpdate the release plan\n".encode("utf-16-le")
+    utf16 = codecs.BOM_UTF16_LE + "Title\nUpdate the release schedule\n".encode("utf-16-le")
     payload = await triage_file(fake, "export.txt", utf16, "text/plain")
     _, follow_up = await answered(fake, payload)
-    assert "Update the release plan" in follow_up.body["content"]
+    assert "Update the release schedule" in follow_up.body["content"]
 
     payload = await triage_file(fake, "list.txt", b"Prioritise the roadmap\n\xff\xfe\xfa\nTrack the budget\n", None)
     _, follow_up = await answered(fake, payload)
@@ -169,7 +169,7 @@ async def test_an_attachment_is_read_like_the_cli_reads_a_file(fake, bot, adviso
 
 
 async def test_a_big_attachment_triages_the_first_rows_and_attaches_the_table(fake, bot, advisor):
-    lines = [f"Update the release plan for milestone {n}" for n in range(MAX_CHAT_ROWS + 100)]
+    lines = [f"Update the release schedule for milestone {n}" for n in range(MAX_CHAT_ROWS + 100)]
     data = "\n".join(lines).encode()
     payload = await triage_file(fake, "backlog.md", data, "text/markdown; charset=utf-8")
     _, follow_up = await answered(fake, payload)
@@ -198,7 +198,7 @@ async def test_an_attachment_that_is_not_a_small_text_file_gets_a_private_note(f
 
 
 async def test_a_csv_with_an_unusual_content_type_is_read_by_its_name(fake, bot):
-    payload = await triage_file(fake, "jira.csv", b"Summary\nUpdate the release plan\n", "application/octet-stream")
+    payload = await triage_file(fake, "jira.csv", b"Summary\nUpdate the release schedule\n", "application/octet-stream")
     _, follow_up = await answered(fake, payload)
     assert "1 task triaged" in follow_up.body["content"]
 

@@ -40,13 +40,13 @@ def test_escape_turns_markup_into_text():
 
 
 def test_a_verdict_card_has_a_header_the_reason_and_topic_and_source():
-    verdict = Verdict("project", 0.9, "The PM runs the schedule.", topic="release-plan", topic_label="release plan",
+    verdict = Verdict("project", 0.9, "The PM runs the schedule.", topic="release-plan", topic_label="release schedule",
                       source="common industry practice")
     blocks = render(Reply(parts=(verdict,))).blocks
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Project manager"}}
     assert blocks[1]["text"]["text"] == "The PM runs the schedule."
     assert blocks[-1]["type"] == "context"
-    assert "release plan" in blocks[-1]["elements"][0]["text"]
+    assert "release schedule" in blocks[-1]["elements"][0]["text"]
     assert "common industry practice" in blocks[-1]["elements"][0]["text"]
 
 

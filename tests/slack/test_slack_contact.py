@@ -48,7 +48,7 @@ def _mentions(text: str) -> list[str]:
 
 # -- rendering ------------------------------------------------------------------------------------
 
-VERDICT = Verdict("project", 0.9, "The PM runs it.", topic="release-plan", topic_label="release plan",
+VERDICT = Verdict("project", 0.9, "The PM runs it.", topic="release-plan", topic_label="release schedule",
                   source="common industry practice")
 SAMPLES: dict[type, Part] = {
     Verdict: VERDICT,

@@ -47,7 +47,7 @@ def in_channel(mock, channel: str) -> list:
 @pytest.mark.parametrize("reason", ["http_timeout", "http_error", "connection_failed"])
 async def test_a_first_seen_event_delivered_as_a_retry_is_answered(slack, mock_slack, reason):
     """A retry of a delivery that never reached Rolecall (a deploy, a 502) is the only copy it will get."""
-    status = await slack.mention("who owns the release plan?", event_id="EvLOST1",
+    status = await slack.mention("who owns the release schedule?", event_id="EvLOST1",
                                  headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": reason})
     assert status == 200
     (post,) = await mock_slack.wait_for("chat.postMessage")
@@ -57,7 +57,7 @@ async def test_a_first_seen_event_delivered_as_a_retry_is_answered(slack, mock_s
 async def test_one_event_id_is_answered_once_with_or_without_retry_headers(slack, mock_slack):
     for headers in ({}, {}, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
                     {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}):
-        assert await slack.mention("who owns the release plan?", event_id="EvTWICE", headers=headers) == 200
+        assert await slack.mention("who owns the release schedule?", event_id="EvTWICE", headers=headers) == 200
     await mock_slack.wait_until(lambda: in_channel(mock_slack, "C0001"), "the answer")
     await barrier(slack, mock_slack)
     assert len(in_channel(mock_slack, "C0001")) == 1
@@ -82,7 +82,7 @@ async def test_a_vote_is_counted_by_the_time_its_click_is_acknowledged(advisor, 
     for after the acknowledgement would not have started yet."""
     conversation = SlowConversation(advisor, MemoryStore())
     async with serve_app(conversation, mock_slack) as slack:
-        await slack.command("debate the release plan")
+        await slack.command("debate the release schedule")
         (card,) = await mock_slack.wait_for("chat.postMessage")
         poll_id = poll_buttons(card.body["blocks"])[0].split(":")[1]
         for n in range(ANSWER_SLOTS + 2):
@@ -125,7 +125,7 @@ async def test_rate_limited_posts_in_a_busy_channel_do_not_delay_anyone_else(sla
         await slack.mention("who owns the roadmap?", user=f"UBUSY{n}", channel="CBUSY", ts=f"1700000005.{n:06d}")
     await mock_slack.wait_for("chat.postMessage", ANSWER_SLOTS)  # every one of them is waiting out its limit
     started = time.monotonic()
-    await slack.dm("who owns the release plan?", user="UCALM", channel="DCALM")
+    await slack.dm("who owns the release schedule?", user="UCALM", channel="DCALM")
     _, url = await slack.command("ask is the roadmap product or project work?", user="UCALM")
     await mock_slack.wait_until(lambda: any(c.body.get("channel") == "DCALM"
                                             for c in mock_slack.calls_to("chat.postMessage")), "the DM's answer")
@@ -157,7 +157,7 @@ async def test_a_bare_public_subcommand_shows_help_to_the_asker_alone(slack, moc
 
 
 async def test_another_command_that_starts_with_rolecall_is_not_answered(slack, mock_slack):
-    _, url = await slack.command("who the release plan", command="/rolecallx")
+    _, url = await slack.command("who the release schedule", command="/rolecallx")
     await barrier(slack, mock_slack)
     assert not mock_slack.calls_to(url)
 

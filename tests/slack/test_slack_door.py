@@ -96,7 +96,7 @@ async def test_a_signed_but_unparseable_body_gets_400_without_a_traceback(slack,
 # -- replays -----------------------------------------------------------------------------------
 
 async def test_a_replayed_command_inside_the_five_minute_window_is_answered_once(slack, mock_slack):
-    body, path = slack.command_body("who the release plan")
+    body, path = slack.command_body("who the release schedule")
     now = int(time.time())
     for _ in range(3):  # the same signed bytes, as captured on the wire
         status, _ = await slack.post(body, content_type=FORM, timestamp=now)

@@ -48,7 +48,7 @@ async def test_an_event_with_a_bad_signature_posts_nothing(slack, mock_slack):
     status = await slack.event({"type": "app_mention", "user": "UANN", "text": "who owns the roadmap?",
                                 "ts": "1.1", "channel": "C0001"}, headers={"X-Slack-Signature": "v0=bad"})
     assert status == 401
-    status = await slack.mention("who owns the release plan?")  # a good one afterwards: the only answer
+    status = await slack.mention("who owns the release schedule?")  # a good one afterwards: the only answer
     assert status == 200
     assert len(await mock_slack.wait_for("chat.postMessage")) == 1
 
@@ -56,7 +56,7 @@ async def test_an_event_with_a_bad_signature_posts_nothing(slack, mock_slack):
 # -- mentions and DMs ------------------------------------------------------------------
 
 async def test_a_mention_gets_the_verdict_in_a_thread_reply(slack, mock_slack, advisor):
-    status = await slack.mention("who owns the release plan?", ts="1700000001.000100")
+    status = await slack.mention("who owns the release schedule?", ts="1700000001.000100")
     assert status == 200
     (post,) = await mock_slack.wait_for("chat.postMessage")
     assert post.body["channel"] == "C0001"
@@ -65,7 +65,7 @@ async def test_a_mention_gets_the_verdict_in_a_thread_reply(slack, mock_slack, a
     assert header_of(blocks) == "Project manager"
     assert post.body["text"].startswith("Project manager.")
     context = [b for b in blocks if b["type"] == "context"]
-    verdict = advisor.ask("who owns the release plan?").part
+    verdict = advisor.ask("who owns the release schedule?").part
     assert context and f"*{verdict.topic_label}* · {escape(verdict.source)}" in context[0]["elements"][0]["text"]
     assert post.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
 
@@ -120,7 +120,7 @@ async def test_the_quiz_in_a_dm_with_typed_answers_ends_with_a_result(slack, moc
 # -- /rolecall -------------------------------------------------------------------------
 
 async def test_who_posts_the_verdict_for_the_whole_channel(slack, mock_slack):
-    status, url = await slack.command("who the release plan")
+    status, url = await slack.command("who the release schedule")
     assert status == 200
     (answer,) = await mock_slack.wait_for(url)
     assert answer.body["response_type"] == "in_channel"
@@ -227,10 +227,10 @@ async def test_someone_elses_card_is_not_theirs_to_click(slack, mock_slack):
 async def test_slack_retries_of_an_answered_event_never_post_a_second_answer(slack, mock_slack):
     """Retries carry the first delivery's event_id (https://docs.slack.dev/apis/events-api/#retries): that, not the
     retry header, tells a repeat from a first delivery (see test_slack_deliveries.py)."""
-    assert await slack.mention("who owns the release plan?", event_id="EvRETRIED") == 200
+    assert await slack.mention("who owns the release schedule?", event_id="EvRETRIED") == 200
     await mock_slack.wait_for("chat.postMessage")
     for attempt in ("1", "2"):
-        status = await slack.mention("who owns the release plan?", event_id="EvRETRIED",
+        status = await slack.mention("who owns the release schedule?", event_id="EvRETRIED",
                                      headers={"X-Slack-Retry-Num": attempt, "X-Slack-Retry-Reason": "http_timeout"})
         assert status == 200
     await slack.dm("help")  # the barrier
@@ -242,7 +242,7 @@ async def test_slack_retries_of_an_answered_event_never_post_a_second_answer(sla
 async def test_a_rate_limit_is_waited_out_and_retried_once(slack, mock_slack):
     mock_slack.fail("chat.postMessage", "ratelimited", retry_after=1)
     started = time.monotonic()
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     posts = await mock_slack.wait_for("chat.postMessage", 2)
     assert time.monotonic() - started >= 0.9  # Retry-After was honoured
     assert posts[0].body == posts[1].body
@@ -250,7 +250,7 @@ async def test_a_rate_limit_is_waited_out_and_retried_once(slack, mock_slack):
 
 async def test_a_rate_limited_response_url_is_retried_once(slack, mock_slack):
     mock_slack.fail("response", "ratelimited")
-    _, url = await slack.command("who the release plan")
+    _, url = await slack.command("who the release schedule")
     posts = await mock_slack.wait_for(url, 2)
     assert posts[0].body == posts[1].body
 
@@ -259,7 +259,7 @@ async def test_a_rate_limited_response_url_is_retried_once(slack, mock_slack):
 async def test_a_missing_channel_is_logged_and_the_app_keeps_answering(slack, mock_slack, caplog, error):
     caplog.set_level(logging.WARNING, logger="rolecall.adapters.slack")
     mock_slack.fail("chat.postMessage", error)
-    await slack.mention("who owns the release plan?", channel="CGONE")
+    await slack.mention("who owns the release schedule?", channel="CGONE")
     await mock_slack.wait_for("chat.postMessage")
     await slack.mention("who owns the roadmap?")
     posts = await mock_slack.wait_for("chat.postMessage", 2)
@@ -270,7 +270,7 @@ async def test_a_missing_channel_is_logged_and_the_app_keeps_answering(slack, mo
 async def test_network_errors_are_logged_and_the_app_keeps_answering(slack, mock_slack, caplog):
     caplog.set_level(logging.ERROR, logger="rolecall.adapters.slack")
     mock_slack.fail("chat.postMessage", "disconnect", times=5)  # more than the SDK's own connection retry
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     await mock_slack.wait_until(lambda: "network error" in caplog.text, "the network error to be logged")
     mock_slack.failures.clear()
     await slack.mention("who owns the roadmap?")
@@ -283,7 +283,7 @@ async def test_network_errors_are_logged_and_the_app_keeps_answering(slack, mock
 
 async def test_mass_mentions_and_names_in_the_input_are_never_echoed(slack, mock_slack):
     # As Slack sends it: mentions are markup, the `&` and `<script>` someone typed are entity-encoded.
-    text = "<!channel> <!here> @everyone <@UBOB> who owns the release plan? " + slack_text("& <script>")
+    text = "<!channel> <!here> @everyone <@UBOB> who owns the release schedule? " + slack_text("& <script>")
     await slack.mention(text)
     await slack.dm(text)
     _, url = await slack.command("who " + text)
@@ -298,7 +298,7 @@ async def test_mass_mentions_and_names_in_the_input_are_never_echoed(slack, mock
 async def test_tokens_and_secrets_never_reach_the_logs(slack, mock_slack, caplog):
     caplog.set_level(logging.DEBUG)
     mock_slack.fail("chat.postMessage", "not_in_channel")
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     _, url = await slack.command("who the roadmap")
     await mock_slack.wait_for(url)
     await mock_slack.wait_until(lambda: "not_in_channel" in caplog.text, "the warning")
@@ -336,7 +336,7 @@ async def test_the_messages_tab_opening_publishes_nothing(slack, mock_slack):
 # -- buttons anyone may click: answer feedback and debate polls ---------------------------------
 
 async def test_feedback_on_an_answer_thanks_the_clicker_alone_and_leaves_the_card(slack, mock_slack):
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     (post,) = await mock_slack.wait_for("chat.postMessage")
     _, url = await slack.click(post.body["blocks"], "👍", user="UBOB", ephemeral=False)
     (thanks,) = await mock_slack.wait_for(url)
@@ -346,10 +346,10 @@ async def test_feedback_on_an_answer_thanks_the_clicker_alone_and_leaves_the_car
 
 
 async def test_a_debate_poll_is_posted_for_the_channel_and_anyone_can_vote(slack, mock_slack):
-    await slack.command("debate the release plan")
+    await slack.command("debate the release schedule")
     (card,) = await mock_slack.wait_for("chat.postMessage")
     assert card.body["channel"] == "C0001"
-    assert "release plan" in header_of(card.body["blocks"])
+    assert "release schedule" in header_of(card.body["blocks"])
     await slack.click(card.body["blocks"], "Project", user="UBOB", ephemeral=False)
     (update,) = await mock_slack.wait_for("chat.update")
     assert "*Project* 1" in block_text(update.body)  # more in test_slack_polls.py

@@ -39,7 +39,7 @@ async def test_healthz_is_degraded_when_the_store_is_unreachable_and_questions_a
         async with slack.session.get(f"{slack.url}/healthz") as resp:
             assert resp.status == 503
             assert await resp.json() == {"status": "degraded", "store": "unreachable"}
-        await slack.mention("who owns the release plan?")
+        await slack.mention("who owns the release schedule?")
         (post,) = await mock_slack.wait_for("chat.postMessage")
         assert header_of(post.body["blocks"]) == "Project manager"
 
@@ -47,7 +47,7 @@ async def test_healthz_is_degraded_when_the_store_is_unreachable_and_questions_a
 # -- /metrics ------------------------------------------------------------------------------
 
 async def test_metrics_are_prometheus_text_with_answers_by_verdict(slack, mock_slack):
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     await slack.mention("who owns the roadmap?")
     await mock_slack.wait_for("chat.postMessage", 2)
     status, content_type, text = await get(slack, "/metrics")
@@ -63,7 +63,7 @@ async def test_metrics_are_prometheus_text_with_answers_by_verdict(slack, mock_s
 
 async def test_metrics_count_slack_api_failures(slack, mock_slack, conversation):
     mock_slack.fail("chat.postMessage", "not_in_channel")
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     await mock_slack.wait_until(
         lambda: conversation.metrics.value("rolecall_slack_api_errors_total", method="chat.postMessage") == 1,
         "the failure to be counted")
@@ -81,9 +81,9 @@ async def test_past_the_rate_limit_one_polite_note_then_silence(advisor, mock_sl
         async def send() -> str | None:
             """One message from UANN; returns the response_url path for a slash command."""
             if where == "mention":
-                await slack.mention("who owns the release plan?")
+                await slack.mention("who owns the release schedule?")
             elif where == "dm":
-                await slack.dm("who owns the release plan?")
+                await slack.dm("who owns the release schedule?")
             else:
                 return (await slack.command("result"))[1]
             return None
@@ -119,7 +119,7 @@ async def test_past_the_rate_limit_one_polite_note_then_silence(advisor, mock_sl
 async def test_no_message_text_at_info_and_never_a_token(slack, mock_slack, caplog):
     caplog.set_level(logging.INFO)
     secret_words = "zanzibar quokka"
-    await slack.mention(f"who owns the release plan? {secret_words}")
+    await slack.mention(f"who owns the release schedule? {secret_words}")
     await slack.dm(f"{secret_words} who owns the roadmap?")
     _, url = await slack.command(f"who the burndown chart {secret_words}")
     await mock_slack.wait_for(url)

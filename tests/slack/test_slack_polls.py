@@ -22,7 +22,7 @@ from rolecall.bot.store_url import open_store
 pytestmark = pytest.mark.asyncio
 
 
-async def start_poll(slack, mock, task: str = "the release plan", *, user: str = "UANN", channel: str = "C0001"):
+async def start_poll(slack, mock, task: str = "the release schedule", *, user: str = "UANN", channel: str = "C0001"):
     """/rolecall debate TASK; returns the posted card's blocks and its ts."""
     before = len(mock.calls_to("chat.postMessage"))
     status, url = await slack.command(f"debate {task}", user=user, channel=channel)
@@ -57,7 +57,7 @@ async def barrier(slack, mock) -> None:
 
 async def test_debate_posts_one_poll_card_with_vote_and_reveal_buttons(slack, mock_slack):
     blocks, ts = await start_poll(slack, mock_slack)
-    assert header_of(blocks) == "Is the release plan product or project work?"
+    assert header_of(blocks) == "Is the release schedule product or project work?"
     assert tally_of(blocks) == {"product": 0, "project": 0, "both": 0}
     values = poll_buttons(blocks)
     poll_id = values[0].split(":")[1]
@@ -104,11 +104,11 @@ async def test_reveal_is_the_starters_and_turns_the_card_into_the_result(slack, 
 
     result = await vote(slack, mock_slack, blocks, ts, "Reveal", "UANN")
     text = block_text(result)
-    assert header_of(result["blocks"]) == "Is the release plan product or project work?"
+    assert header_of(result["blocks"]) == "Is the release schedule product or project work?"
     assert tally_of(result["blocks"]) == {"product": 1, "project": 2, "both": 0}
     assert "Closed" in text
     assert "Rolecall: Project manager.*" in text and "coordinates releases" in text  # verdict and reason
-    source = advisor.ask("the release plan").part.source
+    source = advisor.ask("the release schedule").part.source
     assert f"*release coordination* · {escape(source)}" in text  # the topic and its source
     assert "*2 of 3 agreed* with Rolecall" in text
     assert vote_buttons(result["blocks"]) == [], "a closed poll takes no more votes"
@@ -192,7 +192,7 @@ async def test_a_debate_started_by_a_mention_lives_in_its_thread(slack, mock_sla
 
 async def test_where_rolecall_may_not_post_the_poll_goes_through_the_response_url(slack, mock_slack):
     mock_slack.fail("chat.postMessage", "not_in_channel")
-    _, url = await slack.command("debate the release plan")
+    _, url = await slack.command("debate the release schedule")
     (card,) = await mock_slack.wait_for(url)
     assert card.body["response_type"] == "in_channel"
     mock_slack.fail("chat.update", "cant_update_message")
@@ -204,7 +204,7 @@ async def test_where_rolecall_may_not_post_the_poll_goes_through_the_response_ur
 
 async def test_text_in_a_debate_is_escaped_and_cannot_ping(slack, mock_slack):
     # Real mentions arrive as markup; what was typed as `&`, `<`, `>` arrives entity-encoded, as Slack sends it.
-    task = "<!channel> the release plan @here " + slack_text("& <b>bold</b>") + " *stars*"
+    task = "<!channel> the release schedule @here " + slack_text("& <b>bold</b>") + " *stars*"
     blocks, ts = await start_poll(slack, mock_slack, task)
     update = await vote(slack, mock_slack, blocks, ts, "Product", "UBOB")
     for body in ({"blocks": blocks}, update):
@@ -220,7 +220,7 @@ async def test_text_in_a_debate_is_escaped_and_cannot_ping(slack, mock_slack):
 # -- 👍 / 👎 on answers ---------------------------------------------------------------------
 
 async def test_every_answer_card_carries_feedback_buttons(slack, mock_slack):
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     await slack.dm("who owns the roadmap?")
     _, who = await slack.command("who the burndown chart")
     _, ask = await slack.command("ask is the PRD product or project work?")
@@ -234,7 +234,7 @@ async def test_every_answer_card_carries_feedback_buttons(slack, mock_slack):
 
 
 async def test_a_feedback_click_is_recorded_and_thanked_privately_leaving_the_card(slack, mock_slack, conversation):
-    await slack.mention("who owns the release plan?")
+    await slack.mention("who owns the release schedule?")
     (card,) = await mock_slack.wait_for("chat.postMessage")
     topic = poll_buttons(card.body["blocks"])[0].split(":")[1]
     _, url = await slack.click(card.body["blocks"], "👎", user="UBOB", ephemeral=False, message_ts=card.answer["ts"])
@@ -304,7 +304,7 @@ async def test_a_poll_posted_through_the_response_url_reveals_by_itself(advisor,
     conversation = Conversation(advisor, MemoryStore(), poll_duration=0.3)
     async with serve_app(conversation, mock_slack) as slack:
         mock_slack.fail("chat.postMessage", "not_in_channel")
-        _, url = await slack.command("debate the release plan")
+        _, url = await slack.command("debate the release schedule")
         first, result = await mock_slack.wait_for(url, 2)
         assert first.body["response_type"] == "in_channel" and poll_buttons(first.body["blocks"])
         assert result.body["replace_original"] is True

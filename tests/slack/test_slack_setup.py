@@ -118,7 +118,7 @@ async def test_serve_slack_in_http_mode_answers_health_checks_and_signed_events(
                     assert time.monotonic() < deadline, "the server did not start"
                     await asyncio.sleep(0.05)
             sender = SlackSender(base, session, mock_slack)
-            assert await sender.mention("who owns the release plan?") == 200
+            assert await sender.mention("who owns the release schedule?") == 200
             (post,) = await mock_slack.wait_for("chat.postMessage")
             assert header_of(post.body["blocks"]) == "Project manager"
             status, _ = await sender.post(json.dumps({"type": "url_verification", "challenge": "c"}), sign=False)

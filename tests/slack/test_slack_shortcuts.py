@@ -62,7 +62,7 @@ async def test_the_shortcut_answers_privately_about_the_chosen_message(slack, mo
 
 @pytest.mark.asyncio
 async def test_share_in_channel_posts_the_answer_publicly_in_the_thread(slack, mock_slack):
-    await slack.message_action("who owns the release plan?", thread_ts="1700000001.000001")
+    await slack.message_action("who owns the release schedule?", thread_ts="1700000001.000001")
     (note,) = await mock_slack.wait_for("chat.postEphemeral")
     assert note.body["thread_ts"] == "1700000001.000001"
     _, url = await slack.click(note.body["blocks"], "Share in channel", thread_ts="1700000001.000001",
@@ -80,7 +80,7 @@ async def test_share_in_channel_posts_the_answer_publicly_in_the_thread(slack, m
 
 @pytest.mark.asyncio
 async def test_share_falls_back_to_the_response_url_where_rolecall_may_not_post(slack, mock_slack):
-    await slack.message_action("who owns the release plan?")
+    await slack.message_action("who owns the release schedule?")
     (note,) = await mock_slack.wait_for("chat.postEphemeral")
     mock_slack.fail("chat.postMessage", "not_in_channel")
     _, url = await slack.click(note.body["blocks"], "Share in channel")
@@ -92,7 +92,7 @@ async def test_share_falls_back_to_the_response_url_where_rolecall_may_not_post(
 @pytest.mark.asyncio
 async def test_outside_rolecalls_channels_the_answer_comes_through_the_response_url(slack, mock_slack):
     mock_slack.fail("chat.postEphemeral", "channel_not_found")
-    _, url = await slack.message_action("who owns the release plan?")
+    _, url = await slack.message_action("who owns the release schedule?")
     (answer,) = await mock_slack.wait_for(url)
     assert answer.body["response_type"] == "ephemeral"
     assert find_button(answer.body["blocks"], "Share in channel")
@@ -110,7 +110,7 @@ async def test_a_message_without_text_gets_a_polite_note(slack, mock_slack):
 
 @pytest.mark.asyncio
 async def test_the_shortcut_cannot_ping_through_the_chosen_text(slack, mock_slack):
-    await slack.message_action("<!channel> who owns <@U999> and the <https://evil.example|release plan>?")
+    await slack.message_action("<!channel> who owns <@U999> and the <https://evil.example|release schedule>?")
     (note,) = await mock_slack.wait_for("chat.postEphemeral")
     raw = json.dumps(note.body)
     assert "<!channel>" not in raw and "<@U999>" not in raw and "<https://" not in raw

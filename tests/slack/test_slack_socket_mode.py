@@ -54,7 +54,7 @@ async def test_socket_mode_acks_envelopes_and_answers_through_the_web_api(conver
         (opened,) = await mock_slack.wait_for("apps.connections.open")
         assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"  # the app-level token, not the bot token
 
-        await mock_slack.push(slash_envelope("env-slash", "who the release plan", mock_slack.response_url("s1")))
+        await mock_slack.push(slash_envelope("env-slash", "who the release schedule", mock_slack.response_url("s1")))
         (answer,) = await mock_slack.wait_for("response/s1")
         assert answer.body["response_type"] == "in_channel"
         assert header_of(answer.body["blocks"]) == "Project manager"

@@ -54,11 +54,11 @@ async def test_encoded_text_is_matched_as_the_words_typed(slack, mock_slack, adv
 
 
 async def test_the_public_who_card_shows_what_was_asked_escaped_once(slack, mock_slack):
-    _, url = await slack.command(slack_text("who the release plan & <launch>"))
+    _, url = await slack.command(slack_text("who the release schedule & <launch>"))
     (answer,) = await mock_slack.wait_for(url)
     assert answer.body["response_type"] == "in_channel"
     text = block_text(answer.body)
-    assert "/rolecall who the release plan &amp; &lt;launch&gt;" in text
+    assert "/rolecall who the release schedule &amp; &lt;launch&gt;" in text
     assert_escaped_once(answer.body)
 
 

@@ -188,7 +188,7 @@ async def test_one_event_id_delivered_to_both_workers_is_answered_once(redis_url
 async def test_fifty_people_voting_at_once_through_both_workers_are_all_counted(redis_url, mock_slack, tmp_path,
                                                                                    advisor):
     async with workers(redis_url, mock_slack, tmp_path) as senders:
-        await senders[0].command("debate the release plan", user="UHOST")
+        await senders[0].command("debate the release schedule", user="UHOST")
         (card,) = await mock_slack.wait_for("chat.postMessage")
         blocks, ts = card.body["blocks"], card.answer["ts"]
         labels = ["Product", "Project", "Both"]
@@ -211,7 +211,7 @@ async def test_fifty_people_voting_at_once_through_both_workers_are_all_counted(
         result = last_card()
         assert tally_of(result["blocks"]) == expected
         assert "Closed" in block_text(result)
-        verdict = advisor.ask("the release plan").verdict
+        verdict = advisor.ask("the release schedule").verdict
         if verdict != "unknown":
             assert f"*{expected[verdict]} of 50 agreed*" in block_text(result)
 
@@ -232,7 +232,7 @@ async def test_a_quiz_survives_redis_going_down_and_coming_back(mock_slack, tmp_
             server.stop(kill=True)
             async with aiohttp.ClientSession() as session:
                 assert await one.worker.health(session) == 503
-            await two.mention("who owns the release plan?", user="UFAULT")  # questions need no store
+            await two.mention("who owns the release schedule?", user="UFAULT")  # questions need no store
             (post,) = await mock_slack.wait_for("chat.postMessage", timeout=10)
             assert header_of(post.body["blocks"]) == "Project manager"
             note = await click(one, mock_slack, blocks, option(PRODUCT_ANSWERS[4]), "UFAULT")
@@ -256,7 +256,7 @@ async def test_a_quiz_survives_redis_going_down_and_coming_back(mock_slack, tmp_
 async def test_clicks_acknowledged_before_a_kill_9_are_all_counted(redis_url, mock_slack, tmp_path, advisor):
     mock_slack.slow("chat.update", 0.5)  # the cards' updates are slow to land, as under Slack's rate limits
     async with workers(redis_url, mock_slack, tmp_path, count=1) as (worker,):
-        await worker.command("debate the release plan", user="UHOST")
+        await worker.command("debate the release schedule", user="UHOST")
         (card,) = await mock_slack.wait_for("chat.postMessage", timeout=10)
         poll_id = poll_buttons(card.body["blocks"])[0].split(":")[1]
         clicks = [worker.click(card.body["blocks"], "Product", user=f"UKILL{i:02d}", ephemeral=False,
