@@ -15,10 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import glossary, knowledge, plain_text, roles
+from . import glossary, knowledge, outside, plain_text, roles
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Analysis, Candidate, Matcher, names_both_roles
 from .normalize import defang, words
+from .outside import OutsideWork
 from .owner_model import (
     DEEP_LIMIT,
     WEAKER_SHARE,
@@ -128,6 +129,7 @@ class Advisor:
     def __init__(self, kb: KnowledgeBase, *, learned: bool = True):
         self.kb = kb
         self.matcher = Matcher(kb)
+        self.outside = OutsideWork.load(kb.sources)
         self.model = OwnerModel.load() if learned else None
         """The learned second opinion; off only for the training script, which needs the matcher's own pick."""
 
@@ -137,7 +139,7 @@ class Advisor:
         from .index_cache import cached, keep_for_life
 
         files = knowledge.knowledge_files(extra_dirs)
-        advisor = cached([*files, model_path()], lambda: cls(knowledge.load_files(files)))
+        advisor = cached([*files, model_path(), outside.path()], lambda: cls(knowledge.load_files(files)))
         keep_for_life()
         return advisor
 
@@ -153,7 +155,7 @@ class Advisor:
             return self._weighed(question, tokens, (query, found, pick), self.model)
         if pick != "unknown":
             return self._verdict(found, query)
-        return self._unknown(found)
+        return self._unknown(found, elsewhere=self.outside.match(question, tokens))
 
     def before_matching(self, question: str, tokens: list[str]) -> Answer | None:
         """Messages answered without the matcher: empty ones, greetings, other languages, sums, role listings."""
@@ -176,11 +178,18 @@ class Advisor:
         pick = found[0].entry.owner if found and found[0].score >= _threshold(tokens) else "unknown"
         return query, found, pick
 
-    def _unknown(self, found: list[Candidate], confidence: float | None = None) -> Answer:
+    def _unknown(self, found: list[Candidate], confidence: float | None = None, *,
+                 elsewhere: outside.Found | None = None) -> Answer:
+        """ "Not something I know", naming the function that usually does it when the question is about work of
+        another function (the NDA is legal's), else with the closest topics; only the latter is a gap of ours."""
         if confidence is None:
             confidence = _unknown_confidence(found)
-        return _note("unknown", confidence, OFF_TOPIC_TEXT, closest=self._closest(found),
-                     nearest=found[0].entry.id if found else None, gap=True)
+        nearest = found[0].entry.id if found else None
+        if elsewhere is not None and elsewhere.named:
+            work = elsewhere.work
+            reason = f"Neither role: that is usually for {work.function}. {work.answer}"
+            return Answer(Verdict("unknown", confidence, reason, source=elsewhere.source.label), nearest=nearest)
+        return _note("unknown", confidence, OFF_TOPIC_TEXT, closest=self._closest(found), nearest=nearest, gap=True)
 
     def _verdict(self, found: list[Candidate], query: Analysis) -> Answer:
         best = found[0]
@@ -252,7 +261,8 @@ class Advisor:
         choice = model.choose(readings(found, query, probabilities, pick))
         candidate = choice.reading.candidate
         if candidate is None or choice.abstains:
-            return self._unknown(found, round(min(0.99, model.calibrated(choice.unknown_confidence)), 3))
+            return self._unknown(found, round(min(0.99, model.calibrated(choice.unknown_confidence)), 3),
+                                 elsewhere=self.outside.match(question, tokens))
         confidence = round(min(0.99, model.calibrated(choice.confidence)), 3)
         if isinstance(candidate, SplitRoles):
             return self._split_answer(candidate, confidence)

@@ -33,8 +33,9 @@ KINDS = (
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
 OPTIONAL = ("quote", "overrides", "reviewed", "reviewer")
-NOT_ENTRIES = ("quiz.yaml", "glossary.yaml")
-"""Files beside the entries that hold something else: the quiz questions and the abbreviations glossary."""
+NOT_ENTRIES = ("quiz.yaml", "glossary.yaml", "outside.yaml")
+"""Files beside the entries that hold something else: the quiz questions, the abbreviations glossary and the work
+of other functions (outside.py)."""
 """`quote`: the sentence of the source the entry rests on, word for word, shown with the answer.
 `overrides`: the id of an earlier (shipped) entry this one replaces on purpose: its owner and answer win, and the
 replaced entry's phrases lead to it.

@@ -85,7 +85,7 @@ def decision_text(decision: TeamDecision) -> str:
 
 def verdict_text(verdict: Verdict) -> str:
     if verdict.topic is None:
-        if verdict.split and verdict.source:
+        if verdict.source:  # a split answer, or work of another function: either says where it comes from
             return f"{verdict.reason}\nSource: {verdict.source}"
         if verdict.closest:
             return f"{verdict.reason} {closest_text(verdict.closest)}"
