@@ -126,10 +126,10 @@ product?" must not become the product vision because "become" is in one of its p
 class Advisor:
     """The knowledge base and its matcher, loaded once and shared by all front ends."""
 
-    def __init__(self, kb: KnowledgeBase, *, learned: bool = True):
+    def __init__(self, kb: KnowledgeBase, *, learned: bool = True, outside_files: list[Path] | None = None):
         self.kb = kb
         self.matcher = Matcher(kb)
-        self.outside = OutsideWork.load(kb.sources)
+        self.outside = OutsideWork.load(kb.sources, outside_files)
         self.model = OwnerModel.load() if learned else None
         """The learned second opinion; off only for the training script, which needs the matcher's own pick."""
 
@@ -139,7 +139,9 @@ class Advisor:
         from .index_cache import cached, keep_for_life
 
         files = knowledge.knowledge_files(extra_dirs)
-        advisor = cached([*files, model_path(), outside.path()], lambda: cls(knowledge.load_files(files)))
+        elsewhere = outside.files(extra_dirs)
+        advisor = cached([*files, model_path(), *elsewhere],
+                         lambda: cls(knowledge.load_files(files), outside_files=elsewhere))
         keep_for_life()
         return advisor
 

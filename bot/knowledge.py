@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING
 from .normalize import phrase_key
 from .sources import FILE_NAME as SOURCES_FILE
 from .sources import Source, load_sources
-from .yaml_nodes import KnowledgeError, KnowledgeErrors, compose_file, is_mapping, is_sequence, node_line, scalar
+from .yaml_nodes import (
+    KnowledgeError,
+    KnowledgeErrors,
+    compose_file,
+    fields_of,
+    is_sequence,
+    node_line,
+    scalar,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -33,7 +41,7 @@ KINDS = (
 )
 REQUIRED = ("id", "owner", "kind", "phrases", "answer", "source")
 OPTIONAL = ("quote", "overrides", "reviewed", "reviewer")
-NOT_ENTRIES = ("quiz.yaml", "glossary.yaml", "outside.yaml")
+NOT_ENTRIES = ("quiz.yaml", "glossary.yaml", "outside.yaml", "outside.yml")
 """Files beside the entries that hold something else: the quiz questions, the abbreviations glossary and the work
 of other functions (outside.py)."""
 """`quote`: the sentence of the source the entry rests on, word for word, shown with the answer.
@@ -209,20 +217,7 @@ def _entry_nodes(path: Path) -> list[yaml.Node]:
 
 
 def _entry(name: str, node: yaml.Node) -> Entry:
-    if not is_mapping(node):
-        raise KnowledgeError(name, node_line(node), "each entry must be a mapping with id, owner, kind, phrases, answer, source")
-    fields: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        if key not in REQUIRED and key not in OPTIONAL:
-            raise KnowledgeError(name, node_line(key_node),
-                                 f"unknown key '{key}' (allowed: {', '.join(REQUIRED + OPTIONAL)})")
-        if key in fields:
-            raise KnowledgeError(name, node_line(key_node), f"key '{key}' appears twice in one entry")
-        fields[key] = value_node
-    for key in REQUIRED:
-        if key not in fields:
-            raise KnowledgeError(name, node_line(node), f"entry is missing '{key}'")
+    fields = fields_of(name, node, REQUIRED, OPTIONAL)
     entry_id = scalar(name, fields["id"], "id")
     if not _ID.match(entry_id):
         raise KnowledgeError(name, node_line(fields["id"]), f"id '{entry_id}' must be lowercase letters, digits and dashes, "

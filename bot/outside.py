@@ -6,11 +6,13 @@ function that usually does it, so that Rolecall can say "not something I know" a
 so that the owner model learns these phrases as out of scope (training/README.md has what that did).
 
 The file sits beside the knowledge base but is not part of it: its entries have a function instead of an owner,
-and a phrase a knowledge-base topic also uses is left to the topic.
+and a phrase a knowledge-base topic also uses is left to the topic. A team folder may hold an outside.yaml of its
+own in the same shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 from .knowledge import Entry, KnowledgeBase, shipped_dir
 from .matcher import Matcher
 from .sources import Source
-from .yaml_nodes import KnowledgeError, compose_file, is_mapping, is_sequence, node_line, scalar
+from .yaml_nodes import KnowledgeError, compose_file, fields_of, is_sequence, node_line, scalar
 
 if TYPE_CHECKING:
     import yaml
@@ -68,8 +70,13 @@ class OutsideWork:
             Entry(w.id, "unknown", "outside", w.phrases, w.answer, w.source, w.file, w.line) for w in works))
 
     @classmethod
-    def load(cls, sources: dict[str, Source]) -> OutsideWork:
-        return cls(parse(path()), sources)
+    def load(cls, sources: dict[str, Source], paths: Iterable[Path] | None = None) -> OutsideWork:
+        """The shipped list, and a team folder's own (its compliance team, its agency) after it; a later id replaces
+        an earlier one."""
+        works: dict[str, Outside] = {}
+        for file in [path()] if paths is None else paths:
+            works.update((w.id, w) for w in parse(file))
+        return cls(list(works.values()), sources)
 
     def match(self, question: str, tokens: list[str]) -> Found | None:
         """The listed work the question is most about, if any; `named` says whether it is close enough to say so."""
@@ -82,6 +89,14 @@ class OutsideWork:
 
 def path() -> Path:
     return shipped_dir() / FILE
+
+
+def files(extra_dirs: Iterable[Path] = ()) -> list[Path]:
+    """The shipped list, then each team folder's outside.yaml (or .yml) that exists, in the folders' order."""
+    found = [path()]
+    for folder in extra_dirs:
+        found += [p for p in (Path(folder) / FILE, Path(folder) / FILE.replace(".yaml", ".yml")) if p.is_file()]
+    return found
 
 
 def parse(file: Path) -> list[Outside]:
@@ -102,17 +117,7 @@ def parse(file: Path) -> list[Outside]:
 
 
 def _work(name: str, node: yaml.Node) -> Outside:
-    if not is_mapping(node):
-        raise KnowledgeError(name, node_line(node), f"each entry must be a mapping with {', '.join(KEYS)}")
-    fields: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        if key not in KEYS:
-            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' (allowed: {', '.join(KEYS)})")
-        fields[key] = value_node
-    missing = [k for k in KEYS if k not in fields]
-    if missing:
-        raise KnowledgeError(name, node_line(node), f"entry is missing '{missing[0]}'")
+    fields = fields_of(name, node, KEYS)
     phrases = fields["phrases"]
     if not is_sequence(phrases) or not phrases.value:
         raise KnowledgeError(name, node_line(phrases), "'phrases' must be a non-empty list")

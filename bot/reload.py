@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from . import outside
 from .advisor import Advisor
 from .knowledge import KnowledgeError, knowledge_files
 
@@ -32,7 +33,7 @@ class KnowledgeWatcher:
 
     def _snapshot(self) -> tuple:
         try:
-            files = knowledge_files(self.dirs)
+            files = knowledge_files(self.dirs) + outside.files(self.dirs)
             return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
         except (OSError, KnowledgeError):
             return ()

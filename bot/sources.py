@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .yaml_nodes import KnowledgeError, compose_file, is_mapping, is_sequence, node_line, scalar
+from .yaml_nodes import KnowledgeError, compose_file, fields_of, is_sequence, node_line, scalar
 
 if TYPE_CHECKING:
     import yaml
 
 FILE_NAME = "sources.yaml"
-_KEYS = {"id", "title", "author", "url", "files"}
 
 
 @dataclass(frozen=True)
@@ -53,17 +52,7 @@ def load_sources(paths: list[Path]) -> dict[str, Source]:
 
 
 def _source(name: str, node: yaml.Node) -> tuple[Source, list[str]]:
-    if not is_mapping(node):
-        raise KnowledgeError(name, node_line(node), "each source must be a mapping with id and title")
-    fields: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        if key not in _KEYS:
-            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' (allowed: {', '.join(sorted(_KEYS))})")
-        fields[key] = value_node
-    for key in ("id", "title"):
-        if key not in fields:
-            raise KnowledgeError(name, node_line(node), f"source is missing '{key}'")
+    fields = fields_of(name, node, ("id", "title"), ("author", "url", "files"), what="source", shape="id and title")
     files = fields.get("files")
     if files is not None and not is_sequence(files):
         raise KnowledgeError(name, node_line(files), "'files' must be a list of file names")

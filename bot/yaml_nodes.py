@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,3 +107,24 @@ def scalar(name: str, node: yaml.Node, key: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
         raise KnowledgeError(name, node_line(node), f"'{key}' must be a non-empty text")
     return str(node.value).strip()
+
+
+def fields_of(name: str, node: yaml.Node, required: Sequence[str], optional: Sequence[str] = (), *,
+              what: str = "entry", shape: str = "") -> dict[str, yaml.Node]:
+    """A mapping's values by key, checked the one way every knowledge file is: a mapping, no unknown or repeated
+    key, nothing required missing; each problem with its file and line. `shape` says what the mapping must hold."""
+    if not is_mapping(node):
+        raise KnowledgeError(name, node_line(node), f"each {what} must be a mapping with {shape or ', '.join(required)}")
+    allowed = (*required, *optional)
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key not in allowed:
+            raise KnowledgeError(name, node_line(key_node), f"unknown key '{key}' (allowed: {', '.join(allowed)})")
+        if key in fields:
+            raise KnowledgeError(name, node_line(key_node), f"key '{key}' appears twice in one {what}")
+        fields[key] = value_node
+    for key in required:
+        if key not in fields:
+            raise KnowledgeError(name, node_line(node), f"{what} is missing '{key}'")
+    return fields

@@ -9,12 +9,16 @@ from pathlib import Path
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    from .bot import knowledge
+    from .bot import knowledge, outside
 
-    kb = knowledge.load([Path(d) for d in args.knowledge])
+    folders = [Path(d) for d in args.knowledge]
+    kb = knowledge.load(folders)
+    elsewhere = outside.OutsideWork.load(kb.sources, outside.files(folders))
     summary = kb.summary()
     files = len({e.file for e in kb.entries})
     print(f"OK: {len(kb)} entries, {kb.phrase_count()} phrases in {files} files")
+    print(f"work of other functions: {len(elsewhere.works)} kinds, "
+          f"{sum(len(w.phrases) for w in elsewhere.works)} phrases")
     print("by owner: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["owner"].items())))
     print("by kind:  " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kind"].items())))
     for team, shipped in kb.overrides:

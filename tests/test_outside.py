@@ -10,7 +10,10 @@ import pytest
 
 from rolecall.bot import outside
 from rolecall.bot.advisor import Advisor
+from rolecall.bot.conversation import Conversation
 from rolecall.bot.knowledge import KnowledgeError
+from rolecall.bot.messages import Message
+from rolecall.bot.reload import KnowledgeWatcher
 
 
 @pytest.mark.parametrize(("question", "function"), [
@@ -77,3 +80,32 @@ def test_an_unknown_key_is_named_with_its_line(tmp_path: Path):
     with pytest.raises(KnowledgeError) as raised:
         outside.parse(path)
     assert raised.value.line == 2 and "unknown key 'owner'" in raised.value.reason
+
+
+def test_a_team_lists_its_own_functions_beside_the_shipped_ones(run_cli, tmp_path: Path):
+    (tmp_path / "outside.yaml").write_text(
+        "- id: outside-soc2-evidence\n  function: our GRC team\n  phrases: [soc2 evidence, audit evidence for soc2]\n"
+        "  answer: The GRC team collects SOC 2 evidence; engineers and PMs hand over what it asks for.\n"
+        "  source: Our security handbook\n", encoding="utf-8")
+    ours = json.loads(run_cli("ask", "--json", "--knowledge", str(tmp_path), "who collects the SOC2 evidence?").stdout)
+    shipped = json.loads(run_cli("ask", "--json", "--knowledge", str(tmp_path), "who runs payroll this month?").stdout)
+    assert ours["verdict"] == "unknown" and ours["text"].startswith("Neither role: that is usually for our GRC team.")
+    assert ours["source"] == "Our security handbook"
+    assert shipped["text"].startswith("Neither role: that is usually for payroll.")
+
+
+def test_a_broken_team_file_is_reported_by_kb_check_with_file_and_line(run_cli, tmp_path: Path):
+    (tmp_path / "outside.yaml").write_text("- id: outside-x\n  function: legal\n  phrases: nope\n  answer: x\n  source: y\n", encoding="utf-8")
+    result = run_cli("kb", "check", "--knowledge", str(tmp_path))
+    assert result.returncode != 0 and f"{tmp_path / 'outside.yaml'}:3" in result.stderr.decode()
+
+
+def test_a_running_bot_picks_up_a_team_edit_to_its_list(tmp_path: Path):
+    conversation = Conversation(Advisor.load([tmp_path]))
+    watcher = KnowledgeWatcher([tmp_path], conversation.use_advisor)
+    (tmp_path / "outside.yaml").write_text(
+        "- id: outside-okapi-badges\n  function: the okapi desk\n  phrases: [okapi badge]\n"
+        "  answer: The okapi desk prints badges.\n  source: Our handbook\n", encoding="utf-8")
+    assert watcher.check() is True
+    reply = conversation.handle(Message(text="who prints my okapi badge?"))
+    assert reply.verdict == "unknown" and "usually for the okapi desk" in reply.text
