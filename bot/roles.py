@@ -97,8 +97,13 @@ def _asks_for_both(tokens: list[str]) -> bool:
     return any(t in _NEEDING for t in tokens) and ("both" in tokens or "one" in tokens)
 
 
+def role_entry(kb: KnowledgeBase, owner: str) -> Entry | None:
+    """The entry about a role as a whole (the two roles' comparison for "both")."""
+    return kb.by_id.get(_ROLE_ENTRY[owner]) if owner in _ROLE_ENTRY else None
+
+
 def _describe(kb: KnowledgeBase, role: str) -> Listing | None:
-    entry = kb.by_id.get(_ROLE_ENTRY[role])
+    entry = role_entry(kb, role)
     if entry is None:
         return None
     text = entry.answer

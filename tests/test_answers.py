@@ -244,3 +244,10 @@ def test_moving_between_the_roles_gets_the_career_switching_answer(advisor, ques
 def test_needing_both_roles_gets_the_answer_on_having_both(advisor, question):
     answer = advisor.ask(question)
     assert answer.verdict == "both" and "depending on size" in answer.text
+
+
+def test_a_verdict_whose_topic_barely_matches_gives_the_role_as_its_reason(advisor):
+    """The owner rests on the text model there; the weak topic's own answer ("team management") was off the point."""
+    answer = advisor.ask("who owns P&L for the smart thermostat line")
+    assert answer.verdict == "product" and answer.topic == "role-product-manager"
+    assert "what and the why" in answer.text
