@@ -103,4 +103,5 @@ def test_the_training_script_never_reads_a_held_out_set():
 @pytest.mark.xfail(strict=True, reason="known gap: 'this week' is everyday talk to the text model, and it outweighs "
                                        "the task (training/README.md)")
 def test_a_request_with_a_time_phrase_keeps_its_task(advisor):
-    assert advisor.ask("can someone take the release plan this week?").verdict == "project"
+    assert advisor.ask("can someone take the release plan this week?").verdict == advisor.ask(
+        "can someone take the release plan?").verdict
