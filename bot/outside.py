@@ -64,10 +64,10 @@ class OutsideWork:
     def __init__(self, works: list[Outside], sources: dict[str, Source]):
         self.works = works
         self.by_id = {w.id: w for w in works}
-        self.sources = sources
         # The matcher wants entries: each work stands in as an entry of its own (owner "unknown", never shown).
-        self.matcher = Matcher(KnowledgeBase(
-            Entry(w.id, "unknown", "outside", w.phrases, w.answer, w.source, w.file, w.line) for w in works))
+        self.kb = KnowledgeBase((Entry(w.id, "unknown", "outside", w.phrases, w.answer, w.source, w.file, w.line)
+                                 for w in works), sources)
+        self.matcher = Matcher(self.kb)
 
     @classmethod
     def load(cls, sources: dict[str, Source], paths: Iterable[Path] | None = None) -> OutsideWork:
@@ -83,8 +83,7 @@ class OutsideWork:
         _, found = self.matcher.candidates(question, 1, tokens=tokens)
         if not found:
             return None
-        work = self.by_id[found[0].entry.id]
-        return Found(work, found[0].score, self.sources.get(work.source) or Source(work.source, work.source))
+        return Found(self.by_id[found[0].entry.id], found[0].score, self.kb.source_of(found[0].entry))
 
 
 def path() -> Path:

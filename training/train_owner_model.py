@@ -75,17 +75,13 @@ def text_examples(advisor: Advisor, rows: list[Row]) -> tuple[list[dict[str, int
     docs = [dict.fromkeys(ngrams(r.stems), 1) for r in rows]
     labels = [r.verdict for r in rows]
     weights = [QUESTION_WEIGHT] * len(rows)
-    for entry in advisor.kb.entries:
-        for phrase in entry.phrases:
-            docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens, shape=False), 1))  # no framing: that is
-            # learned from real questions only (wrapped in "who owns", every phrase taught that framing is never unknown)
-            labels.append(entry.owner)
-            weights.append(1.0)
-    for work in advisor.outside.works:  # work of other functions (bot/outside.py) is out of scope
-        for phrase in work.phrases:
-            docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens, shape=False), 1))
-            labels.append("unknown")
-            weights.append(OUTSIDE_WEIGHT)
+    phrases = [(p, e.owner, 1.0) for e in advisor.kb.entries for p in e.phrases]
+    phrases += [(p, "unknown", OUTSIDE_WEIGHT) for w in advisor.outside.works for p in w.phrases]  # other functions' work
+    for phrase, label, weight in phrases:
+        docs.append(dict.fromkeys(ngrams(advisor.matcher.analyse(phrase).tokens, shape=False), 1))  # no framing: that is
+        # learned from real questions only (wrapped in "who owns", every phrase taught that framing is never unknown)
+        labels.append(label)
+        weights.append(weight)
     return docs, labels, weights
 
 
